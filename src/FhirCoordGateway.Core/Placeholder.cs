@@ -1,0 +1,1 @@
+namespace FhirCoordGateway.Core; internal static class Placeholder { }

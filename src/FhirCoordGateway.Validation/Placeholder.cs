@@ -1,0 +1,1 @@
+namespace FhirCoordGateway.Validation; internal static class Placeholder { }
