@@ -1,2 +1,22 @@
-var app = WebApplication.CreateBuilder(args).Build();
-app.Run();
+using FhirCoordGateway.Api.Endpoints;
+using FhirCoordGateway.Api.Hosting;
+using FhirCoordGateway.Api.Http;
+using FhirCoordGateway.Core.Outcomes;
+using FhirCoordGateway.Storage.Postgres;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddGatewayLogging();
+builder.AddGateway();
+
+var app = builder.Build();
+app.UseMiddleware<CorrelationIdMiddleware>();
+app.UseGatewayRequestLogging();
+app.UseMiddleware<OutcomeMiddleware>();
+app.UseStatusCodePages(EmptyErrorAnswers.WriteAsync);
+app.MapFhir();
+app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+
+await app.Services.GetRequiredService<MigrationRunner>().RunAsync(app.Lifetime.ApplicationStopping);
+await app.RunAsync();

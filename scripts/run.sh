@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs the gateway on http://127.0.0.1:8080/fhir.
+# Without a configured database (ConnectionStrings__Fhir), it installs PostgreSQL with apt-get if needed
+# and starts a local cluster under .data/pg in this repository, then applies migrations at start-up.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ -z "${ConnectionStrings__Fhir:-}" ]]; then
+  export PG_LOCAL_DATA="${PG_LOCAL_DATA:-$PWD/.data/pg/data}"
+  export PG_LOCAL_SOCKET="${PG_LOCAL_SOCKET:-$PWD/.data/pg}"
+  export PG_LOCAL_PORT="${PG_LOCAL_PORT:-55432}"
+  scripts/pg-local.sh install
+  scripts/pg-local.sh start
+  export ConnectionStrings__Fhir="$(scripts/pg-local.sh url)"
+fi
+
+exec dotnet run --project src/FhirCoordGateway.Api -c Release -- --urls "${GATEWAY_URLS:-http://127.0.0.1:8080}" "$@"

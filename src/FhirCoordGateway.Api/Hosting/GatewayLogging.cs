@@ -1,0 +1,46 @@
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace FhirCoordGateway.Api.Hosting;
+
+/// <summary>
+/// Serilog set-up: console text by default, compact JSON with <c>Logging:Format=json</c>; levels from
+/// the <c>Serilog</c> section. One request-log event per request, carrying ids, never bodies or query strings
+/// (a query such as identifier=… can hold an INS).
+/// </summary>
+public static class GatewayLogging
+{
+    public static void AddGatewayLogging(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSerilog((services, logger) =>
+        {
+            logger.ReadFrom.Configuration(builder.Configuration)
+                .ReadFrom.Services(services)
+                .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+                .Enrich.FromLogContext();
+            if (string.Equals(builder.Configuration["Logging:Format"], "json", StringComparison.OrdinalIgnoreCase))
+            {
+                logger.WriteTo.Console(new RenderedCompactJsonFormatter());
+            }
+            else
+            {
+                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {CorrelationId}{NewLine}{Exception}");
+            }
+        });
+    }
+
+    public static void UseGatewayRequestLogging(this WebApplication app) =>
+        app.UseSerilogRequestLogging(options =>
+        {
+            options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms";
+            options.EnrichDiagnosticContext = (diagnostics, http) =>
+            {
+                diagnostics.Set("CorrelationId", http.TraceIdentifier);
+                if (http.GetRouteValue("type") is string type)
+                {
+                    diagnostics.Set("ResourceType", type);
+                }
+            };
+        });
+}

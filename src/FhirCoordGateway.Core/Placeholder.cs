@@ -1,1 +1,0 @@
-namespace FhirCoordGateway.Core; internal static class Placeholder { }

@@ -1,0 +1,24 @@
+using FhirCoordGateway.Core.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace FhirCoordGateway.Storage.Postgres;
+
+public static class ServiceCollectionExtensions
+{
+    /// <summary>Registers the one <see cref="NpgsqlDataSource"/> of the process, the store and the migration runner.</summary>
+    public static IServiceCollection AddPostgresStorage(this IServiceCollection services, string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            // Reads and writes repeat a handful of statements: prepared once per connection, they skip parsing and planning.
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
+        }
+
+        services.AddSingleton(builder.Build());
+        services.AddSingleton<IResourceStore, PostgresResourceStore>();
+        services.AddSingleton<MigrationRunner>();
+        return services;
+    }
+}

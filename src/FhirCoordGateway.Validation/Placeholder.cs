@@ -1,1 +1,0 @@
-namespace FhirCoordGateway.Validation; internal static class Placeholder { }
