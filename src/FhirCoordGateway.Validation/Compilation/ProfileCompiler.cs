@@ -140,7 +140,7 @@ internal static class ProfileCompiler
             Max = ParseMax(def.Max),
             IsList = def.Base?.Max is { } baseMax ? baseMax != "1" && baseMax != "0" : ParseMax(def.Max) > 1,
             Types = def.Type.Where(t => t.Code is not null)
-                .Select(t => new TypeRef(t.Code!, t.Profile.OfType<string>().ToArray(), t.TargetProfile.OfType<string>().ToArray())).ToArray(),
+                .Select(t => new TypeRef(TypeCode(t), t.Profile.OfType<string>().ToArray(), t.TargetProfile.OfType<string>().ToArray())).ToArray(),
             Invariants = def.Constraint
                 .Where(c => !string.IsNullOrEmpty(c.Expression) && c.Key is not null && !InvariantsDoneInCode.Contains(c.Key))
                 .Select(c => new Invariant(c.Key!, IsError(c), c.Human ?? "", ConstraintCorrections.Correct(c.Key!, c.Expression!)))
@@ -153,6 +153,24 @@ internal static class ProfileCompiler
         };
         if (def.ElementId is { } id) byId.TryAdd(id, node);
         return node;
+    }
+
+    private const string FhirTypeExtension = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type";
+
+    /// <summary>
+    /// id, Extension.url and primitive values are typed "http://hl7.org/fhirpath/System.String" in R4 snapshots; the
+    /// fhir-type extension names the FHIR type the POCO uses ("id", "uri").
+    /// </summary>
+    private static string TypeCode(ElementDefinition.TypeRefComponent t)
+    {
+        var code = t.Code!;
+        if (!code.StartsWith("http://hl7.org/fhirpath/System.", StringComparison.Ordinal)) return code;
+        return t.GetExtensionValue<DataType>(FhirTypeExtension) switch
+        {
+            FhirUrl u when u.Value is not null => u.Value,
+            FhirUri u when u.Value is not null => u.Value,
+            _ => code,
+        };
     }
 
     private static bool IsError(ElementDefinition.ConstraintComponent c) =>

@@ -1,0 +1,382 @@
+using FhirCoordGateway.Validation.Compilation;
+using FhirCoordGateway.Validation.Registry;
+using FhirCoordGateway.Validation.Rules;
+using Hl7.Fhir.FhirPath;
+using Hl7.Fhir.Model;
+using Hl7.FhirPath;
+using IssueType = Hl7.Fhir.Model.OperationOutcome.IssueType;
+
+namespace FhirCoordGateway.Validation.Engine;
+
+/// <summary>
+/// One validation of one resource against one registry generation: walks the POCO with
+/// <see cref="Base.EnumerateElements"/> alongside the compiled profile trees. Not shared between threads.
+/// </summary>
+internal sealed partial class ValidationRun
+{
+    private const string CoreSdBase = "http://hl7.org/fhir/StructureDefinition/";
+
+    private readonly RegistryGeneration _gen;
+    private readonly FhirProfileValidatorOptions _options;
+    private readonly IssueSink _issues;
+    private readonly Dictionary<(Base, ElementNode), bool> _probeMemo;
+    private int _depth;
+
+    public ValidationRun(RegistryGeneration gen, FhirProfileValidatorOptions options, IssueSink issues,
+        Dictionary<(Base, ElementNode), bool>? probeMemo = null)
+    {
+        _gen = gen;
+        _options = options;
+        _issues = issues;
+        _probeMemo = probeMemo ?? new Dictionary<(Base, ElementNode), bool>(ReferenceEqualityComparer<Base, ElementNode>.Instance);
+    }
+
+    /// <summary>What the walk knows about the resource being validated (FHIRPath %resource, %rootResource...).</summary>
+    internal sealed class Scope
+    {
+        public required Resource Resource { get; init; }
+        public required Resource RootResource { get; init; }
+        public required FhirEvaluationContext Context { get; init; }
+        public required PocoNode ResourceNode { get; init; }
+        /// <summary>Bundle entries by fullUrl and by "Type/id", for reference resolution.</summary>
+        public Dictionary<string, Resource>? BundleIndex { get; init; }
+    }
+
+    /// <summary>Where an element sits: its parent's definition path and type (for extension contexts).</summary>
+    private readonly record struct Parent(string DefinitionPath, string TypeName, Base? Item);
+
+    public void ValidateResource(Resource resource, string path, IEnumerable<string> extraProfiles, Scope? container,
+        Dictionary<string, Resource>? bundleIndex)
+    {
+        var node = resource.ToPocoNode();
+        var root = container?.RootResource ?? resource;
+        var scope = new Scope
+        {
+            Resource = resource,
+            RootResource = root,
+            ResourceNode = node,
+            Context = new FhirEvaluationContext { TerminologyService = _gen.Terminology.Service }
+                .WithResourceOverrides(node, ReferenceEquals(root, resource) ? node : container!.ResourceNode),
+            BundleIndex = resource is Bundle b ? BuildBundleIndex(b) : bundleIndex,
+        };
+
+        foreach (var profile in ProfilesToCheck(resource, path, extraProfiles))
+            ValidateNode(resource, profile.Root, path, scope, new Parent("", "", null), null);
+
+        CheckContainedIds(resource, path);
+        if (_options.FrenchIdentifierRules) FrenchIdentifierRules.Check(resource, path, _issues);
+    }
+
+    /// <summary>meta.profile + configured defaults + extra, minus ancestors of others; the core type when none apply.</summary>
+    private List<CompiledProfile> ProfilesToCheck(Resource resource, string path, IEnumerable<string> extraProfiles)
+    {
+        var type = resource.TypeName;
+        var result = new List<CompiledProfile>();
+        var requested = new List<(string Url, string Expression)>();
+        var metaProfiles = resource.Meta?.Profile.ToList() ?? [];
+        for (int i = 0; i < metaProfiles.Count; i++)
+            if (metaProfiles[i] is { } u) requested.Add((u, $"{path}.meta.profile[{i}]"));
+        if (_options.DefaultProfiles.TryGetValue(type, out var defaults))
+            requested.AddRange(defaults.Select(u => (u, path)));
+        requested.AddRange(extraProfiles.Select(u => (u, path)));
+
+        foreach (var (url, expression) in requested)
+        {
+            var profile = _gen.GetProfile(url);
+            if (profile is null)
+            {
+                var severity = url.StartsWith(_options.OwnCanonicalBase, StringComparison.Ordinal)
+                    ? _options.UnknownOwnProfileSeverity : _options.UnknownOtherProfileSeverity;
+                _issues.Add(severity, IssueType.NotFound, expression, null, $"Profile {url} is unknown and was not checked");
+                continue;
+            }
+            if (profile.Type != type)
+            {
+                _issues.Error(IssueType.Structure, expression, $"Profile {url} is for {profile.Type}, not {type}");
+                continue;
+            }
+            if (!result.Any(p => p.Url == profile.Url)) result.Add(profile);
+        }
+
+        // Drop profiles that are ancestors of another listed profile: the descendant's snapshot includes them.
+        var ancestors = new HashSet<string>(result.SelectMany(p => Ancestors(p.Definition)), StringComparer.Ordinal);
+        result.RemoveAll(p => ancestors.Contains(p.Url));
+        if (result.Count == 0 && _gen.GetCoreType(type) is { } core) result.Add(core);
+        else if (result.Count == 0) _issues.Error(IssueType.Structure, path, $"Unknown resource type {type}");
+        return result;
+    }
+
+    private IEnumerable<string> Ancestors(StructureDefinition sd)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var b = sd.BaseDefinition; b is not null && seen.Add(b);)
+        {
+            yield return b.Split('|')[0];
+            b = (_gen.Resolve(b) as StructureDefinition)?.BaseDefinition;
+        }
+    }
+
+    private void ValidateNode(Base item, ElementNode node, string path, Scope scope, Parent parent, TypeRef? hint)
+    {
+        if (_issues.Full || _depth > _options.MaxDepth) return;
+        var typeName = item.TypeName;
+
+        // A resource inside an element (contained, Bundle.entry.resource, Parameters.parameter.resource).
+        if (item is Resource inner && !ReferenceEquals(inner, scope.Resource))
+        {
+            if (node.Types.Length > 0 && MatchType(node.Types, item) is null)
+            {
+                _issues.Error(IssueType.Structure, path, $"Type {typeName} is not allowed here (allowed: {string.Join(", ", node.Types.Select(t => t.Code))})");
+                return;
+            }
+            bool contained = node.Name == "contained";
+            ValidateResource(inner, path, [], contained ? scope : null, scope.BundleIndex);
+            return;
+        }
+
+        TypeRef? typeRef = hint;
+        if (node.Types.Length > 0)
+        {
+            typeRef = MatchType(node.Types, item);
+            if (typeRef is null)
+            {
+                _issues.Error(IssueType.Structure, path, $"Type {typeName} is not allowed here (allowed: {string.Join(", ", node.Types.Select(t => t.Code))})");
+                return;
+            }
+        }
+        if (node.TypeSlices is not null && node.TypeSlices.TryGetValue(typeName, out var typeSlice)) node = typeSlice;
+
+        _depth++;
+        try
+        {
+            CheckItem(item, node, path, scope, typeRef);
+            ValidateChildrenAndProfiles(item, node, path, scope, parent, typeRef);
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    private void ValidateChildrenAndProfiles(Base item, ElementNode node, string path, Scope scope, Parent parent, TypeRef? typeRef)
+    {
+        var typeName = item.TypeName;
+        bool walkedProfile = false;
+
+        // type.profile: the item must meet the profile (one of them when several are allowed, as Java does).
+        if (typeRef is { Profiles.Length: > 0 } && item is not Resource)
+        {
+            walkedProfile = ValidateTypeProfiles(item, typeRef.Profiles, path, scope, parent);
+        }
+        else if (item is Extension ext && node.Name is "extension" or "modifierExtension" && node.Definition.Path?.EndsWith("xtension") == true
+                 && !IsExtensionDefinitionRoot(node))
+        {
+            // An extension no slice matched: find its definition by url.
+            walkedProfile = ValidateExtensionByUrl(ext, node, path, scope, parent);
+        }
+
+        var owner = node.HasChildren ? node : node.ContentTarget;
+        if (owner is null && walkedProfile) return;
+        owner ??= typeName is "" ? null : _gen.GetCoreType(typeName)?.Root;
+        if (owner is null) return;
+        WalkChildren(item, owner, path, scope);
+    }
+
+    private static bool IsExtensionDefinitionRoot(ElementNode node) => node.Path == "Extension";
+
+    private void WalkChildren(Base item, ElementNode owner, string path, Scope scope)
+    {
+        var present = new Dictionary<string, List<Base>>(StringComparer.Ordinal);
+        foreach (var (name, value) in item.EnumerateElements())
+        {
+            if (item is PrimitiveType && name == "value") continue;
+            if (!owner.Children.ContainsKey(name))
+            {
+                _issues.Error(IssueType.Structure, $"{path}.{name}", $"Unknown element '{name}'");
+                continue;
+            }
+            var list = new List<Base>();
+            if (value is Base single) list.Add(single);
+            else if (value is System.Collections.IEnumerable many) list.AddRange(many.OfType<Base>());
+            present[name] = list;
+        }
+
+        var parent = new Parent(owner.Path, item.TypeName, item);
+        foreach (var def in owner.ChildOrder)
+        {
+            present.TryGetValue(def.Name, out var items);
+            int count = items?.Count ?? 0;
+            var elementPath = $"{path}.{def.Name}";
+            if (count < def.Min)
+                _issues.Error(IssueType.Structure, elementPath,
+                    $"Element '{def.Path}' requires at least {def.Min} occurrence(s), found {count}");
+            if (count > def.Max)
+                _issues.Error(IssueType.Structure, elementPath, def.Max == 0
+                    ? $"Element '{def.Path}' is not allowed (max 0)"
+                    : $"Element '{def.Path}' allows at most {def.Max} occurrence(s), found {count}");
+            if (items is null || count == 0) continue;
+
+            if (def.Slicing is not null)
+            {
+                ProcessSlices(items.Select((b, i) => (b, i)).ToList(), def, elementPath, scope, parent);
+                continue;
+            }
+            for (int i = 0; i < items.Count; i++)
+                ValidateNode(items[i], def, ItemPath(elementPath, def, items[i], i), scope, parent, null);
+        }
+    }
+
+    private static string ItemPath(string elementPath, ElementNode def, Base item, int index) =>
+        def.IsChoice ? $"{elementPath}.ofType({item.TypeName})"
+        : def.IsList ? $"{elementPath}[{index}]" : elementPath;
+
+    private static TypeRef? MatchType(TypeRef[] types, Base item)
+    {
+        var typeName = item.TypeName;
+        foreach (var t in types)
+        {
+            if (t.Code == typeName) return t;
+            if (item is PrimitiveType && IsPrimitiveSubtype(typeName, t.Code)) return t;
+            if (item is PrimitiveType && t.Code.StartsWith("http://hl7.org/fhirpath/System.", StringComparison.Ordinal)) return t;
+            if (item is Resource && t.Code is "Resource" or "DomainResource") return t;
+            // Element roots of datatype profiles and BackboneElements carry these codes.
+            if (t.Code is "Element" or "BackboneElement" && item is not Resource && item is not PrimitiveType) return t;
+        }
+        return null;
+    }
+
+    // The POCO model types Resource.id as "id" where the R4 snapshot says string: accept FHIR's primitive subtypes.
+    private static bool IsPrimitiveSubtype(string actual, string expected) => expected switch
+    {
+        "string" => actual is "id" or "code" or "markdown",
+        "uri" => actual is "url" or "canonical" or "oid" or "uuid",
+        "integer" => actual is "positiveInt" or "unsignedInt",
+        _ => false,
+    };
+
+    private bool ValidateTypeProfiles(Base item, string[] profiles, string path, Scope scope, Parent parent)
+    {
+        var compiled = profiles.Select(p => (Url: p, Profile: _gen.GetProfile(p))).ToList();
+        var known = compiled.Where(c => c.Profile is not null).Select(c => c.Profile!).ToList();
+        if (known.Count == 0)
+        {
+            var url = profiles[0];
+            var severity = url.StartsWith(_options.OwnCanonicalBase, StringComparison.Ordinal)
+                ? OperationOutcome.IssueSeverity.Error : OperationOutcome.IssueSeverity.Warning;
+            _issues.Add(severity, IssueType.NotFound, path, null, $"Profile {url} is unknown and was not checked");
+            return false;
+        }
+        var chosen = known.Count == 1 ? known[0] : known.FirstOrDefault(p => Probe(item, p.Root, scope)) ?? known[0];
+        if (item is Extension ext && chosen.Type == "Extension") CheckExtensionContext(ext, chosen, path, parent);
+        ValidateNode(item, chosen.Root, path, scope, parent, null);
+        return true;
+    }
+
+    private bool ValidateExtensionByUrl(Extension ext, ElementNode node, string path, Scope scope, Parent parent)
+    {
+        if (ext.Url is not { Length: > 0 } url) return false; // ext url 1..1 is reported by the structure walk
+        if (_gen.GetProfile(url) is { Type: "Extension" } profile)
+        {
+            CheckExtensionContext(ext, profile, path, parent);
+            if (node.Name == "modifierExtension" && profile.Definition.Snapshot?.Element.FirstOrDefault()?.IsModifier != true)
+                _issues.Error(IssueType.Structure, path, $"Extension {url} is not a modifier extension and cannot be used in modifierExtension");
+            ValidateNode(ext, profile.Root, path, scope, parent, null);
+            return true;
+        }
+        if (node.Name == "modifierExtension")
+            _issues.Error(IssueType.Structure, path, $"Unknown modifier extension {url}");
+        else
+        {
+            var severity = url.StartsWith(_options.OwnCanonicalBase, StringComparison.Ordinal)
+                ? OperationOutcome.IssueSeverity.Error : _options.UnknownExtensionSeverity;
+            _issues.Add(severity, IssueType.Structure, path, null, $"Unknown extension {url}");
+        }
+        return false;
+    }
+
+    /// <summary>Extension context (R4 StructureDefinition.context): element path or type, extension url, fhirpath.</summary>
+    private void CheckExtensionContext(Extension ext, CompiledProfile profile, string path, Parent parent)
+    {
+        var contexts = profile.Definition.Context;
+        if (contexts.Count == 0 || parent.Item is null) return;
+        foreach (var c in contexts)
+        {
+            var expr = c.Expression ?? "";
+            switch (c.Type)
+            {
+                case StructureDefinition.ExtensionContextType.Fhirpath:
+                    return; // not evaluated: FHIRPath contexts are rare in R4 and need the full type hierarchy
+                case StructureDefinition.ExtensionContextType.Extension:
+                    if (parent.Item is Extension pe && pe.Url == expr) return;
+                    break;
+                default:
+                    if (ElementContextMatches(expr, parent)) return;
+                    break;
+            }
+        }
+        _issues.Error(IssueType.Structure, path,
+            $"Extension {ext.Url} is not allowed here (context: {string.Join(", ", contexts.Select(c => c.Expression))})");
+    }
+
+    private static bool ElementContextMatches(string expr, Parent parent)
+    {
+        if (expr is "Element" or "Base") return true;
+        if (expr == parent.TypeName || expr == parent.DefinitionPath) return true;
+        if (parent.Item is Resource && expr is "Resource" or "DomainResource") return true;
+        if (parent.Item is BackboneElement && expr == "BackboneElement") return true;
+        // A profile path ("Patient.address") or an element of a datatype ("Address.line") given by type.
+        var dot = parent.DefinitionPath.IndexOf('.');
+        return dot > 0 && expr.EndsWith(parent.DefinitionPath[dot..], StringComparison.Ordinal)
+            && expr.StartsWith(parent.DefinitionPath[..dot], StringComparison.Ordinal);
+    }
+
+    /// <summary>Validates silently; true when there is no error. Memoised per (item, node) for this run.</summary>
+    private bool Probe(Base item, ElementNode node, Scope scope)
+    {
+        if (_probeMemo.TryGetValue((item, node), out var known)) return known;
+        var sink = new IssueSink(1);
+        var run = new ValidationRun(_gen, _options, sink, _probeMemo) { _depth = _depth };
+        run.ValidateNode(item, node, "", scope, new Parent("", "", null), null);
+        bool ok = sink.ErrorCount == 0;
+        _probeMemo[(item, node)] = ok;
+        return ok;
+    }
+
+    private void CheckContainedIds(Resource resource, string path)
+    {
+        if (resource is not DomainResource { Contained.Count: > 0 } dr) return;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < dr.Contained.Count; i++)
+        {
+            var id = dr.Contained[i].Id;
+            if (id is null)
+                _issues.Error(IssueType.Structure, $"{path}.contained[{i}]", "A contained resource must have an id");
+            else if (!seen.Add(id))
+                _issues.Error(IssueType.Structure, $"{path}.contained[{i}].id", $"Duplicate contained resource id '{id}'");
+        }
+    }
+
+    private static Dictionary<string, Resource> BuildBundleIndex(Bundle bundle)
+    {
+        var index = new Dictionary<string, Resource>(StringComparer.Ordinal);
+        foreach (var e in bundle.Entry)
+        {
+            if (e.Resource is not { } r) continue;
+            if (e.FullUrl is { } fu) index.TryAdd(fu, r);
+            if (r.Id is { } id) index.TryAdd($"{r.TypeName}/{id}", r);
+        }
+        return index;
+    }
+}
+
+/// <summary>Reference equality on a pair, for probe memoisation (POCOs override Equals).</summary>
+internal sealed class ReferenceEqualityComparer<TA, TB> : IEqualityComparer<(TA, TB)> where TA : class where TB : class
+{
+    public static readonly ReferenceEqualityComparer<TA, TB> Instance = new();
+
+    public bool Equals((TA, TB) x, (TA, TB) y) => ReferenceEquals(x.Item1, y.Item1) && ReferenceEquals(x.Item2, y.Item2);
+
+    public int GetHashCode((TA, TB) obj) =>
+        HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj.Item1),
+            System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj.Item2));
+}
