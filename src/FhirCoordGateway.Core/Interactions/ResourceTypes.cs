@@ -32,6 +32,7 @@ public static partial class ResourceTypes
         }
     }
 
-    [GeneratedRegex("^[A-Za-z0-9\\-\\.]{1,64}$")]
+    // \z, not $: in .NET "$" also matches before a final "\n", which would let "abc\n" through.
+    [GeneratedRegex("^[A-Za-z0-9\\-\\.]{1,64}\\z")]
     private static partial Regex IdPattern();
 }
