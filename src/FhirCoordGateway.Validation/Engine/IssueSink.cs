@@ -24,6 +24,9 @@ internal sealed class IssueSink(int maxIssues)
         if (issue.IsError) ErrorCount++;
     }
 
+    /// <summary>True when an error is already reported at exactly this expression.</summary>
+    public bool HasErrorAt(string expression) => _issues.Any(i => i.IsError && i.Expression == expression);
+
     public void Error(OperationOutcome.IssueType code, string expression, string message, string? key = null) =>
         Add(OperationOutcome.IssueSeverity.Error, code, expression, key, message);
 

@@ -154,7 +154,7 @@ internal sealed partial class ValidationRun
         if (allowedTypes.Contains("Resource") || allowedTypes.Contains(null)) return;
         if (!allowedTypes.Contains(targetType))
         {
-            _issues.Error(IssueType.Structure, path + ".reference",
+            _issues.Error(IssueType.Structure, path,
                 $"Reference to {targetType} is not allowed here (allowed: {string.Join(", ", allowedTypes.Distinct())})");
             return;
         }
@@ -171,7 +171,7 @@ internal sealed partial class ValidationRun
             Context = scope.Context, BundleIndex = scope.BundleIndex,
         };
         if (!candidates.Any(p => Probe(target, p!.Root, targetScope)))
-            _issues.Error(IssueType.Structure, path + ".reference",
+            _issues.Error(IssueType.Structure, path,
                 $"Referenced {targetType} does not conform to {string.Join(" or ", candidates.Select(p => p!.Url))}");
     }
 

@@ -189,7 +189,8 @@ internal sealed partial class ValidationRun
         var present = new Dictionary<string, List<Base>>(StringComparer.Ordinal);
         foreach (var (name, value) in item.EnumerateElements())
         {
-            if (item is PrimitiveType && name == "value") continue;
+            // A primitive's (and xhtml's) value is checked by CheckItem, it is not a child element.
+            if (name == "value" && (item is PrimitiveType || item.TypeName == "xhtml")) continue;
             if (!owner.Children.ContainsKey(name))
             {
                 _issues.Error(IssueType.Structure, $"{path}.{name}", $"Unknown element '{name}'");
@@ -202,8 +203,10 @@ internal sealed partial class ValidationRun
         }
 
         var parent = new Parent(owner.Path, item.TypeName, item);
+        bool valueIsNotAChild = item is PrimitiveType || item.TypeName == "xhtml";
         foreach (var def in owner.ChildOrder)
         {
+            if (valueIsNotAChild && def.Name == "value") continue;
             present.TryGetValue(def.Name, out var items);
             int count = items?.Count ?? 0;
             var elementPath = $"{path}.{def.Name}";
@@ -275,6 +278,9 @@ internal sealed partial class ValidationRun
     private bool ValidateExtensionByUrl(Extension ext, ElementNode node, string path, Scope scope, Parent parent)
     {
         if (ext.Url is not { Length: > 0 } url) return false; // ext url 1..1 is reported by the structure walk
+        // A relative url names a sub-extension of a complex extension: the enclosing extension's definition
+        // (walked against its profile) defines it, there is nothing to look up.
+        if (!url.Contains(':')) return false;
         if (_gen.GetProfile(url) is { Type: "Extension" } profile)
         {
             CheckExtensionContext(ext, profile, path, parent);

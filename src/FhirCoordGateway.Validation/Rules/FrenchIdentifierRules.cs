@@ -15,7 +15,8 @@ namespace FhirCoordGateway.Validation.Rules;
 internal static class FrenchIdentifierRules
 {
     public const string RppsSystem = "https://rpps.esante.gouv.fr";
-    public const string IdentityReliabilityUrl = "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-identity-reliability";
+    /// <summary>FR Core's url; our own profile (fhircoord-identity-reliability) uses the same shape and suffix.</summary>
+    public const string IdentityReliabilitySuffix = "identity-reliability";
 
     private sealed record InsKind(string Type, string[] Uses, bool IsNia);
 
@@ -27,9 +28,14 @@ internal static class FrenchIdentifierRules
         ["urn:oid:1.2.250.1.213.1.4.11"] = new("INS-NIR-DEMO", ["official", "old"], false),
     };
 
-    /// <summary>Checks the identifiers of a resource (<c>identifier</c> element) at <paramref name="path"/>.</summary>
-    public static void Check(Resource resource, string path, IssueSink issues)
+    /// <summary>
+    /// Checks the identifiers of a resource (<c>identifier</c> element) at <paramref name="path"/>. Runs after the
+    /// profile walk: where a profile already reported an error at the same expression (its own FHIRPath version of
+    /// the rule, a pattern on use or type), the C# rule does not report the same finding again.
+    /// </summary>
+    public static void Check(Resource resource, string path, IssueSink sink)
     {
+        var issues = new OnceSink(sink);
         var identifiers = resource switch
         {
             Patient p => p.Identifier,
@@ -65,14 +71,14 @@ internal static class FrenchIdentifierRules
         }
 
         if (hasIns && resource is Patient patient && IdentityStatus(patient) is var status && status != "QUAL")
-            issues.Error(OperationOutcome.IssueType.BusinessRule, $"{path}.identifier[{firstIns}]",
+            issues.Error(OperationOutcome.IssueType.BusinessRule, path,
                 $"an INS may only be carried by a qualified identity (identityStatus QUAL, found {status ?? "none"})", "fr-ins-qual");
     }
 
     private static bool HasTypeCode(Identifier id, string code) => id.Type?.Coding.Any(c => c.Code == code) == true;
 
     private static string? IdentityStatus(Patient patient) =>
-        patient.Extension.Where(e => e.Url == IdentityReliabilityUrl)
+        patient.Extension.Where(e => e.Url?.EndsWith(IdentityReliabilitySuffix, StringComparison.Ordinal) == true)
             .SelectMany(e => e.Extension).Where(e => e.Url == "identityStatus")
             .Select(e => e.Value switch { Coding c => c.Code, CodeableConcept cc => cc.Coding.FirstOrDefault()?.Code, Code c => c.Value, _ => null })
             .FirstOrDefault(c => c is not null);
@@ -95,7 +101,21 @@ internal static class FrenchIdentifierRules
         return key == expected ? null : $"NIR/NIA key {value[13..]} is wrong (expected {expected:00})";
     }
 
-    private static void CheckRpps(Identifier id, string at, IssueSink issues)
+    /// <summary>Drops a finding when an error is already reported at its expression.</summary>
+    private sealed class OnceSink(IssueSink sink)
+    {
+        public void Error(OperationOutcome.IssueType code, string expression, string message, string key)
+        {
+            if (!sink.HasErrorAt(expression)) sink.Error(code, expression, message, key);
+        }
+
+        public void Warning(OperationOutcome.IssueType code, string expression, string message, string key)
+        {
+            if (!sink.HasErrorAt(expression)) sink.Warning(code, expression, message, key);
+        }
+    }
+
+    private static void CheckRpps(Identifier id, string at, OnceSink issues)
     {
         var value = id.Value ?? "";
         if (value.Length != 11 || !value.All(char.IsAsciiDigit))

@@ -52,6 +52,7 @@ internal sealed class TerminologyCache
     /// <summary>Checks a code (system optional) against a ValueSet.</summary>
     public (CodeCheck Result, string? Message) Check(string valueSet, string? system, string code)
     {
+        if (GrammarValueSets.Check(valueSet, system, code) is { } grammar) return grammar;
         if (GetExpansion(valueSet) is { } expansion)
         {
             bool found = system is null ? expansion.Codes.Contains(code) : expansion.Pairs.Contains((system, code));
@@ -70,8 +71,7 @@ internal sealed class TerminologyCache
             var result = new ValidateCodeResult(Service.ValueSetValidateCode(parameters).GetAwaiter().GetResult());
             return (result.Result?.Value == true ? CodeCheck.Valid : CodeCheck.Invalid, result.Message?.Value);
         }
-        catch (Exception ex) when (ex is Hl7.Fhir.Rest.FhirOperationException or InvalidOperationException
-                                       or NotSupportedException or ArgumentException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             return (CodeCheck.CannotCheck, ex.Message);
         }
@@ -90,9 +90,10 @@ internal sealed class TerminologyCache
             Collect(vs.Expansion?.Contains, pairs, codes);
             return new Expansion { Pairs = pairs.ToFrozenSet(), Codes = codes.ToFrozenSet() };
         }
-        catch (Exception ex) when (ex is Hl7.Fhir.Rest.FhirOperationException or InvalidOperationException
-                                       or NotSupportedException or ArgumentException or ValueSetExpansionTooBigException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            // ValueSetUnknownException (a CodeSystem such as urn:ietf:bcp:13 is not loaded), too big, filters...:
+            // the ValueSet cannot be expanded locally, codes are then checked one by one.
             return null;
         }
     }
