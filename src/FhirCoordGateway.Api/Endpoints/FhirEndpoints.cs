@@ -20,17 +20,25 @@ public static class FhirEndpoints
 
         fhir.MapGet("/metadata", Capabilities).Is(FhirInteraction.Capabilities);
         fhir.MapGet("/_history", HistorySystem).Is(FhirInteraction.HistorySystem);
-        fhir.MapGet("/{type}", Search).Is(FhirInteraction.SearchType);
-        fhir.MapPost("/{type}", Create).Is(FhirInteraction.Create);
-        fhir.MapPut("/{type}", ConditionalUpdate).Is(FhirInteraction.Update);
-        fhir.MapDelete("/{type}", ConditionalDelete).Is(FhirInteraction.Delete);
-        fhir.MapGet("/{type}/_history", HistoryType).Is(FhirInteraction.HistoryType);
-        fhir.MapGet("/{type}/{id}", Read).Is(FhirInteraction.Read);
-        fhir.MapPut("/{type}/{id}", Update).Is(FhirInteraction.Update);
-        fhir.MapDelete("/{type}/{id}", Delete).Is(FhirInteraction.Delete);
-        fhir.MapGet("/{type}/{id}/_history", HistoryInstance).Is(FhirInteraction.HistoryInstance);
-        fhir.MapGet("/{type}/{id}/_history/{vid}", VRead).Is(FhirInteraction.VRead);
+        fhir.MapGet("/{type:fhirtype}", Search).Is(FhirInteraction.SearchType);
+        fhir.MapPost("/{type:fhirtype}", Create).Is(FhirInteraction.Create);
+        fhir.MapPut("/{type:fhirtype}", ConditionalUpdate).Is(FhirInteraction.Update);
+        fhir.MapDelete("/{type:fhirtype}", ConditionalDelete).Is(FhirInteraction.Delete);
+        fhir.MapGet("/{type:fhirtype}/_history", HistoryType).Is(FhirInteraction.HistoryType);
+        fhir.MapGet("/{type:fhirtype}/{id}", Read).Is(FhirInteraction.Read);
+        fhir.MapPut("/{type:fhirtype}/{id}", Update).Is(FhirInteraction.Update);
+        fhir.MapDelete("/{type:fhirtype}/{id}", Delete).Is(FhirInteraction.Delete);
+        fhir.MapGet("/{type:fhirtype}/{id}/_history", HistoryInstance).Is(FhirInteraction.HistoryInstance);
+        fhir.MapGet("/{type:fhirtype}/{id}/_history/{vid}", VRead).Is(FhirInteraction.VRead);
+
+        // Routing cannot tell "wrong method" here because /{type} also matches these paths for other methods.
+        app.MapMethods(FhirBase.Path + "/metadata", WritingMethods, MethodNotAllowed);
+        app.MapMethods(FhirBase.Path + "/_history", WritingMethods, MethodNotAllowed);
     }
+
+    private static readonly string[] WritingMethods = ["POST", "PUT", "PATCH", "DELETE"];
+
+    private static void MethodNotAllowed(HttpContext http) => http.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
 
     private static RouteHandlerBuilder Is(this RouteHandlerBuilder endpoint, FhirInteraction interaction) =>
         endpoint.WithMetadata(new FhirInteractionMetadata(interaction));

@@ -51,6 +51,7 @@ public static class GatewayServices
         services.AddSingleton<CapabilityStatementCache>();
         services.AddSingleton<FhirBodyReader>();
         services.AddSingleton<FhirBase>();
+        services.Configure<RouteOptions>(o => o.SetParameterPolicy<ResourceTypeRouteConstraint>(ResourceTypeRouteConstraint.Name));
         services.AddHealthChecks().AddCheck<PostgresReadinessCheck>("postgres", tags: ["ready"]);
     }
 }

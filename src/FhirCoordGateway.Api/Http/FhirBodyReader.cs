@@ -81,7 +81,7 @@ public sealed class FhirBodyReader(IOptions<FhirServerOptions> options)
         }
         catch (DeserializationFailedException e)
         {
-            throw new FhirOutcomeException(FailureKind.Invalid, e.ToOperationOutcome());
+            throw new FhirOutcomeException(FailureKind.Invalid, ParseOutcome.From(e));
         }
         catch (JsonException e)
         {
@@ -100,7 +100,7 @@ public sealed class FhirBodyReader(IOptions<FhirServerOptions> options)
         }
         catch (DeserializationFailedException e)
         {
-            throw new FhirOutcomeException(FailureKind.Invalid, e.ToOperationOutcome());
+            throw new FhirOutcomeException(FailureKind.Invalid, ParseOutcome.From(e));
         }
         catch (XmlException e)
         {
