@@ -68,6 +68,9 @@ internal sealed partial class ValidationRun
         PocoNode? focus = null;
         foreach (var inv in node.Invariants)
         {
+            // dom-6 (narrative, best practice) does not apply to contained resources: the container's narrative
+            // describes them (as HL7's Java validator does).
+            if (inv.Key == "dom-6" && !ReferenceEquals(scope.Resource, scope.RootResource)) continue;
             var (compiled, compileError) = InvariantCache.Get(inv.Expression);
             if (compiled is null)
             {

@@ -175,9 +175,15 @@ internal sealed partial class ValidationRun
             walkedProfile = ValidateExtensionByUrl(ext, node, path, scope, parent);
         }
 
+        // Snapshots do not copy a datatype's own invariants (ref-1, per-1, qty-3...) onto the elements of that type:
+        // run them from the core type definition, unless a type profile (which has them) was walked.
+        var coreType = item is Resource || typeName.Length == 0 ? null : _gen.GetCoreType(typeName);
+        if (!walkedProfile && coreType is not null && coreType.Root != node && coreType.Root.Invariants.Length > 0)
+            CheckInvariants(item, coreType.Root, path, scope);
+
         var owner = node.HasChildren ? node : node.ContentTarget;
         if (owner is null && walkedProfile) return;
-        owner ??= typeName is "" ? null : _gen.GetCoreType(typeName)?.Root;
+        owner ??= coreType?.Root;
         if (owner is null) return;
         WalkChildren(item, owner, path, scope);
     }
