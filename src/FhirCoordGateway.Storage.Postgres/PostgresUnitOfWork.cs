@@ -9,6 +9,7 @@ namespace FhirCoordGateway.Storage.Postgres;
 internal sealed class PostgresUnitOfWork(NpgsqlConnection connection, NpgsqlTransaction transaction) : IResourceUnitOfWork
 {
     private bool _committed;
+    private bool _disposed;
 
     public async Task LockAsync(string key, CancellationToken ct)
     {
@@ -42,25 +43,12 @@ internal sealed class PostgresUnitOfWork(NpgsqlConnection connection, NpgsqlTran
         }
     }
 
-    public async Task CommitAsync(CancellationToken ct)
-    {
-        await transaction.CommitAsync(ct);
-        _committed = true;
-    }
+    public Task CommitAsync(CancellationToken ct) => transaction.CommitAsync(ct);
 
+    /// <summary>Disposing an NpgsqlTransaction that was not committed rolls it back.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (!_committed && !transaction.IsCompleted())
-        {
-            await transaction.RollbackAsync();
-        }
-
         await transaction.DisposeAsync();
         await connection.DisposeAsync();
     }
-}
-
-internal static class TransactionState
-{
-    public static bool IsCompleted(this NpgsqlTransaction transaction) => transaction.Connection is null;
 }

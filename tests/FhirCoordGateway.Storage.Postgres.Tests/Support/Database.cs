@@ -1,0 +1,68 @@
+using Npgsql;
+
+namespace FhirCoordGateway.Storage.Postgres.Tests.Support;
+
+public sealed record ResourceRow(long ResId, int Version, DateTimeOffset LastUpdated, bool Deleted, string? Body);
+
+public sealed record HistoryRow(int Version, DateTimeOffset LastUpdated, bool Deleted, string? Body);
+
+public sealed record ChangeLogRow(long Seq, int Version, string Operation, DateTimeOffset ChangedAt);
+
+public sealed record TokenRow(string Param, string? System, string Code);
+
+/// <summary>Reads the tables directly, bypassing the store, so tests see exactly what was written.</summary>
+public sealed class Database(NpgsqlDataSource dataSource)
+{
+    public async Task<ResourceRow?> ResourceAsync(string type, string id)
+    {
+        var rows = await QueryAsync(
+            "SELECT res_id, version, last_updated, deleted, body FROM resource WHERE res_type = $1 AND fhir_id = $2",
+            r => new ResourceRow(r.GetInt64(0), r.GetInt32(1), r.GetFieldValue<DateTimeOffset>(2), r.GetBoolean(3), r.IsDBNull(4) ? null : r.GetString(4)),
+            type, id);
+        return rows.SingleOrDefault();
+    }
+
+    public Task<List<HistoryRow>> HistoryAsync(string type, string id) => QueryAsync(
+        """
+        SELECT h.version, h.last_updated, h.deleted, h.body FROM resource_history h JOIN resource r ON r.res_id = h.res_id
+        WHERE r.res_type = $1 AND r.fhir_id = $2 ORDER BY h.version
+        """,
+        r => new HistoryRow(r.GetInt32(0), r.GetFieldValue<DateTimeOffset>(1), r.GetBoolean(2), r.IsDBNull(3) ? null : r.GetString(3)),
+        type, id);
+
+    public Task<List<ChangeLogRow>> ChangeLogAsync(string type, string id) => QueryAsync(
+        "SELECT seq, version, operation, changed_at FROM change_log WHERE res_type = $1 AND fhir_id = $2 ORDER BY seq",
+        r => new ChangeLogRow(r.GetInt64(0), r.GetInt32(1), r.GetString(2), r.GetFieldValue<DateTimeOffset>(3)),
+        type, id);
+
+    /// <summary>The token rows of a resource, found through its row; empty when it has no row.</summary>
+    public Task<List<TokenRow>> TokensAsync(string type, string id) => QueryAsync(
+        """
+        SELECT t.param, t.system, t.code FROM search_token t JOIN resource r ON r.res_id = t.res_id
+        WHERE r.res_type = $1 AND r.fhir_id = $2 ORDER BY t.param, t.system NULLS FIRST, t.code
+        """,
+        r => new TokenRow(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2)),
+        type, id);
+
+    /// <summary>Token rows with this code, whatever resource they belong to (also finds orphans).</summary>
+    public async Task<long> TokenCountAsync(string code) =>
+        (await QueryAsync("SELECT count(*) FROM search_token WHERE code = $1", r => r.GetInt64(0), code)).Single();
+
+    public async Task<List<T>> QueryAsync<T>(string sql, Func<NpgsqlDataReader, T> read, params object[] values)
+    {
+        await using var cmd = dataSource.CreateCommand(sql);
+        foreach (var value in values)
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var rows = new List<T>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(read(reader));
+        }
+
+        return rows;
+    }
+}
