@@ -8,9 +8,6 @@ namespace FhirCoordGateway.Storage.Postgres;
 /// <summary>One connection and one READ COMMITTED transaction; rolled back on dispose unless committed.</summary>
 internal sealed class PostgresUnitOfWork(NpgsqlConnection connection, NpgsqlTransaction transaction) : IResourceUnitOfWork
 {
-    private bool _committed;
-    private bool _disposed;
-
     public async Task LockAsync(string key, CancellationToken ct)
     {
         // Transaction-scoped advisory lock on a 64-bit hash of the key: released by commit or rollback.
