@@ -3,8 +3,11 @@ using Hl7.Fhir.Model;
 namespace FhirCoordGateway.Validation.Engine;
 
 /// <summary>Collects issues of one validation, without duplicates (two profiles may report the same thing).</summary>
-internal sealed class IssueSink(int maxIssues)
+internal sealed class IssueSink(int maxIssues, bool errorsOnly = false)
 {
+    /// <summary>A sink for probes (does this item match a slice / profile?): keeps only the first error.</summary>
+    public static IssueSink ForProbe() => new(1, errorsOnly: true);
+
     private readonly List<ValidationIssue> _issues = [];
     private readonly HashSet<(OperationOutcome.IssueSeverity, OperationOutcome.IssueType, string, string)> _seen = [];
 
@@ -18,6 +21,7 @@ internal sealed class IssueSink(int maxIssues)
         string? key, string message)
     {
         if (Full) return;
+        if (errorsOnly && severity is not (OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal)) return;
         if (!_seen.Add((severity, code, expression, message))) return;
         var issue = new ValidationIssue(severity, code, expression, key, key is null ? message : $"{key}: {message}");
         _issues.Add(issue);

@@ -42,6 +42,8 @@ internal sealed partial class ValidationRun
             _issues.Error(IssueType.Invariant, path, "Must have either extensions or value[x], not both", "ext-1");
         if (item is ResourceReference reference) CheckReference(reference, node, path, scope);
         if (node.Invariants.Length > 0) CheckInvariants(item, node, path, scope);
+        // contentReference: the target's invariants apply too (Firely #399 lost them).
+        if (node.ContentTarget is { Invariants.Length: > 0 } target) CheckInvariants(item, target, path, scope);
     }
 
     private static bool FixedMatches(Base item, DataType expected) =>

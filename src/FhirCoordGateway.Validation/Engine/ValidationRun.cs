@@ -223,13 +223,13 @@ internal sealed partial class ValidationRun
                 _issues.Error(IssueType.Structure, elementPath, def.Max == 0
                     ? $"Element '{def.Path}' is not allowed (max 0)"
                     : $"Element '{def.Path}' allows at most {def.Max} occurrence(s), found {count}");
-            if (items is null || count == 0) continue;
-
-            if (def.Slicing is not null)
+            if (def.Slicing is not null && (count > 0 || def.Slicing.Slices.Any(s => s.Min > 0)))
             {
-                ProcessSlices(items.Select((b, i) => (b, i)).ToList(), def, elementPath, scope, parent);
+                // Also with no item at all: a required slice is then missing.
+                ProcessSlices((items ?? []).Select((b, i) => (b, i)).ToList(), def, elementPath, scope, parent);
                 continue;
             }
+            if (items is null || count == 0) continue;
             for (int i = 0; i < items.Count; i++)
                 ValidateNode(items[i], def, ItemPath(elementPath, def, items[i], i), scope, parent, null);
         }
@@ -346,7 +346,7 @@ internal sealed partial class ValidationRun
     private bool Probe(Base item, ElementNode node, Scope scope)
     {
         if (_probeMemo.TryGetValue((item, node), out var known)) return known;
-        var sink = new IssueSink(1);
+        var sink = IssueSink.ForProbe();
         var run = new ValidationRun(_gen, _options, sink, _probeMemo) { _depth = _depth };
         run.ValidateNode(item, node, "", scope, new Parent("", "", null), null);
         bool ok = sink.ErrorCount == 0;
