@@ -1,0 +1,42 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Serilog.Core;
+using Serilog.Events;
+
+namespace FhirCoordGateway.EndToEnd.Tests;
+
+/// <summary>One structured request-log event per request, with ids and no patient data.</summary>
+public sealed class RequestLogTests
+{
+    [Fact]
+    public async Task GivenSearchByIdentifier_ThenOneRequestEventWithIdsButNoQueryValues()
+    {
+        var sink = new CollectingSink();
+        using var factory = GatewayFactory.With(s => s.AddSingleton<ILogEventSink>(sink));
+        var ipp = TestData.Unique("log-secret");
+        using var http = factory.CreateClient();
+        await factory.Fhir().CreateAsync(TestData.Patient(ipp, "Secretname"));
+        sink.Events.Clear();
+
+        var response = await http.SendAsync(Http.Request(
+            HttpMethod.Get, $"/fhir/Patient?identifier={TestData.Ipp}|{ipp}", null, ("X-Request-Id", "log-7f3a21")));
+
+        response.EnsureSuccessStatusCode();
+        var requestEvents = sink.Events.Where(e => e.MessageTemplate.Text.StartsWith("HTTP ")).ToList();
+        var single = Assert.Single(requestEvents);
+        Assert.Equal("\"log-7f3a21\"", single.Properties["CorrelationId"].ToString());
+        Assert.Equal("\"Patient\"", single.Properties["ResourceType"].ToString());
+        Assert.Equal("\"/fhir/Patient\"", single.Properties["RequestPath"].ToString());
+        Assert.Equal("200", single.Properties["StatusCode"].ToString());
+        var everything = string.Join("\n", sink.Events.Select(e => e.RenderMessage() + string.Join(",", e.Properties.Values)));
+        Assert.DoesNotContain(ipp, everything);
+        Assert.DoesNotContain("Secretname", everything);
+    }
+
+    private sealed class CollectingSink : ILogEventSink
+    {
+        public ConcurrentBag<LogEvent> Events { get; } = [];
+
+        public void Emit(LogEvent logEvent) => Events.Add(logEvent);
+    }
+}
