@@ -7,9 +7,14 @@ cd "$(dirname "$0")/.."
 
 if [[ -z "${ConnectionStrings__Fhir:-}" ]]; then
   export PG_LOCAL_DATA="${PG_LOCAL_DATA:-$PWD/.data/pg/data}"
-  export PG_LOCAL_SOCKET="${PG_LOCAL_SOCKET:-$PWD/.data/pg}"
+  export PG_LOCAL_SOCKET="${PG_LOCAL_SOCKET:-/tmp/fhircoord-run-pg}"  # unix socket paths are short-limited
   export PG_LOCAL_PORT="${PG_LOCAL_PORT:-55432}"
   scripts/pg-local.sh install
+  # As root the cluster runs as the postgres OS user, which must be able to reach the data folder.
+  if [[ $(id -u) -eq 0 ]] && ! runuser -u postgres -- test -x "$PWD" 2>/dev/null; then
+    echo "run.sh: the postgres user cannot enter $PWD; keeping the database under /tmp/fhircoord-pg instead" >&2
+    export PG_LOCAL_DATA=/tmp/fhircoord-pg/data
+  fi
   scripts/pg-local.sh start
   export ConnectionStrings__Fhir="$(scripts/pg-local.sh url)"
 fi
