@@ -11,10 +11,21 @@ public sealed class ReadHandler(IResourceStore store)
     {
         ResourceTypes.EnsureSupported(resourceType);
         ResourceTypes.EnsureValidId(id);
-        var current = await store.ReadAsync(resourceType, id, ct)
-            ?? throw FhirOutcomeException.Of(FailureKind.NotFound, $"{resourceType}/{id} does not exist.");
-        return current.Deleted ? throw Gone(current) : current;
+        return Current(resourceType, id, await store.ReadAsync(resourceType, id, ct));
     }
+
+    /// <summary>The current version as <paramref name="uow"/> sees it (its own writes included).</summary>
+    public async Task<StoredResource> ReadInAsync(IResourceUnitOfWork uow, string resourceType, string id, CancellationToken ct)
+    {
+        ResourceTypes.EnsureSupported(resourceType);
+        ResourceTypes.EnsureValidId(id);
+        return Current(resourceType, id, await uow.ReadAsync(resourceType, id, ct));
+    }
+
+    private static StoredResource Current(string resourceType, string id, StoredResource? current) =>
+        current is null ? throw FhirOutcomeException.Of(FailureKind.NotFound, $"{resourceType}/{id} does not exist.")
+        : current.Deleted ? throw Gone(current)
+        : current;
 
     /// <summary>One version; 404 if there is no such version, 410 if that version is a deletion.</summary>
     public async Task<StoredResource> ReadVersionAsync(string resourceType, string id, string versionId, CancellationToken ct)

@@ -13,7 +13,30 @@ public sealed class UpdateHandler(IResourceStore store, VersionFactory versions,
 {
     public async Task<WriteResult> HandleAsync(string resourceType, string id, Resource resource, int? ifMatch, CancellationToken ct)
     {
-        ResourceTypes.EnsureSupported(resourceType);
+        await using var uow = await store.BeginAsync(ct);
+        var result = await UpdateInAsync(uow, resourceType, id, resource, ifMatch, ct);
+        await uow.CommitAsync(ct);
+        return result;
+    }
+
+    /// <summary>
+    /// Conditional update: no match creates (with the body's id if it has one), one match updates it,
+    /// several answer 412. https://hl7.org/fhir/R4/http.html#cond-update
+    /// </summary>
+    public async Task<WriteResult> HandleConditionalAsync(
+        string resourceType, SearchQuery criteria, Resource resource, int? ifMatch, CancellationToken ct)
+    {
+        await using var uow = await store.BeginAsync(ct);
+        var id = await ResolveConditionalAsync(uow, resourceType, criteria, resource, ct);
+        var result = await WriteAsync(uow, resource, id, ifMatch, ct);
+        await uow.CommitAsync(ct);
+        return result;
+    }
+
+    /// <summary>Update <c>[type]/[id]</c> inside <paramref name="uow"/>; the body's id must be the URL's.</summary>
+    public Task<WriteResult> UpdateInAsync(
+        IResourceUnitOfWork uow, string resourceType, string id, Resource resource, int? ifMatch, CancellationToken ct)
+    {
         ResourceTypes.EnsureValidId(id);
         CreateHandler.EnsureBodyType(resourceType, resource);
         if (resource.Id is null)
@@ -27,29 +50,19 @@ public sealed class UpdateHandler(IResourceStore store, VersionFactory versions,
                 FailureKind.Invalid, $"The id in the body ({resource.Id}) differs from the id in the URL ({id}).", $"{resourceType}.id");
         }
 
-        var warnings = versions.Validate(resource);
-        await using var uow = await store.BeginAsync(ct);
-        var result = await WriteAsync(uow, resource, id, ifMatch, warnings, ct);
-        await uow.CommitAsync(ct);
-        return result;
+        return WriteAsync(uow, resource, id, ifMatch, ct);
     }
 
-    /// <summary>
-    /// Conditional update: no match creates (with the body's id if it has one), one match updates it,
-    /// several answer 412. https://hl7.org/fhir/R4/http.html#cond-update
-    /// </summary>
-    public async Task<WriteResult> HandleConditionalAsync(
-        string resourceType, SearchQuery criteria, Resource resource, int? ifMatch, CancellationToken ct)
+    /// <summary>The id a conditional update writes: the single match, else the body's id, else a new one.</summary>
+    public async Task<string> ResolveConditionalAsync(
+        IResourceUnitOfWork uow, string resourceType, SearchQuery criteria, Resource resource, CancellationToken ct)
     {
-        ResourceTypes.EnsureSupported(resourceType);
         CreateHandler.EnsureBodyType(resourceType, resource);
         if (resource.Id is not null)
         {
             ResourceTypes.EnsureValidId(resource.Id, $"{resourceType}.id");
         }
 
-        var warnings = versions.Validate(resource);
-        await using var uow = await store.BeginAsync(ct);
         var match = await ConditionalMatch.FindSingleAsync(uow, criteria, "update", ct);
         if (match is not null && resource.Id is not null && resource.Id != match.Id)
         {
@@ -57,28 +70,34 @@ public sealed class UpdateHandler(IResourceStore store, VersionFactory versions,
                 FailureKind.Invalid, "The id in the body differs from the id of the resource the criteria match.", $"{resourceType}.id");
         }
 
-        var id = match?.Id ?? resource.Id ?? ids.NewId();
-        var result = await WriteAsync(uow, resource, id, ifMatch, warnings, ct);
-        await uow.CommitAsync(ct);
-        return result;
+        return match?.Id ?? resource.Id ?? ids.NewId();
     }
 
-    private async Task<WriteResult> WriteAsync(
-        IResourceUnitOfWork uow, Resource resource, string id, int? ifMatch, OperationOutcome warnings, CancellationToken ct)
+    /// <summary>
+    /// Validates <paramref name="resource"/> and writes it as the next version of <c>[type]/[id]</c> under
+    /// the resource lock; 412 when <paramref name="ifMatch"/> is not the current version.
+    /// </summary>
+    public async Task<WriteResult> WriteAsync(
+        IResourceUnitOfWork uow, Resource resource, string id, int? ifMatch, CancellationToken ct)
     {
+        var warnings = versions.Validate(resource);
         await uow.LockAsync($"{resource.TypeName}/{id}", ct);
         var current = await uow.ReadAsync(resource.TypeName, id, ct);
+        EnsureIfMatch(resource.TypeName, id, ifMatch, current);
+        var version = versions.Next(resource, id, current);
+        await uow.WriteAsync(version, current, ct);
+        return new WriteResult(CreateHandler.Stored(version), resource, Created: current is null || current.Deleted, warnings);
+    }
+
+    internal static void EnsureIfMatch(string resourceType, string id, int? ifMatch, StoredResource? current)
+    {
         if (ifMatch is not null && current?.Version != ifMatch)
         {
             throw FhirOutcomeException.Of(
                 FailureKind.PreconditionFailed,
                 current is null
-                    ? $"If-Match names version {ifMatch} but {resource.TypeName}/{id} does not exist."
+                    ? $"If-Match names version {ifMatch} but {resourceType}/{id} does not exist."
                     : $"If-Match names version {ifMatch} but the current version is {current.Version}.");
         }
-
-        var version = versions.Next(resource, id, current);
-        await uow.WriteAsync(version, current, ct);
-        return new WriteResult(CreateHandler.Stored(version), resource, Created: current is null || current.Deleted, warnings);
     }
 }
