@@ -1,6 +1,7 @@
 using FhirCoordGateway.Api.Endpoints;
 using FhirCoordGateway.Api.Hosting;
 using FhirCoordGateway.Api.Http;
+using FhirCoordGateway.Api.Validation;
 using FhirCoordGateway.Core.Outcomes;
 using FhirCoordGateway.Storage.Postgres;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -19,4 +20,5 @@ app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => fa
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
 
 await app.Services.GetRequiredService<MigrationRunner>().RunAsync(app.Lifetime.ApplicationStopping);
+await app.LoadConformanceResourcesAsync(app.Lifetime.ApplicationStopping);
 await app.RunAsync();

@@ -5,8 +5,10 @@ using Npgsql;
 namespace FhirCoordGateway.Storage.Postgres;
 
 /// <summary><see cref="IResourceStore"/> over one <see cref="NpgsqlDataSource"/>.</summary>
-public sealed class PostgresResourceStore(NpgsqlDataSource dataSource) : IResourceStore
+public sealed class PostgresResourceStore(NpgsqlDataSource dataSource, IEnumerable<ICommittedWritesObserver>? observers = null) : IResourceStore
 {
+    private readonly ICommittedWritesObserver[] _observers = observers?.ToArray() ?? [];
+
     public async Task<StoredResource?> ReadAsync(string resourceType, string id, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
@@ -60,7 +62,7 @@ public sealed class PostgresResourceStore(NpgsqlDataSource dataSource) : IResour
         try
         {
             var transaction = await connection.BeginTransactionAsync(ct);
-            return new PostgresUnitOfWork(connection, transaction);
+            return new PostgresUnitOfWork(connection, transaction, _observers);
         }
         catch
         {

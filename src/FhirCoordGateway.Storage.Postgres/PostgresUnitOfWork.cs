@@ -6,8 +6,11 @@ using Npgsql;
 namespace FhirCoordGateway.Storage.Postgres;
 
 /// <summary>One connection and one READ COMMITTED transaction; rolled back on dispose unless committed.</summary>
-internal sealed class PostgresUnitOfWork(NpgsqlConnection connection, NpgsqlTransaction transaction) : IResourceUnitOfWork
+internal sealed class PostgresUnitOfWork(
+    NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<ICommittedWritesObserver> observers) : IResourceUnitOfWork
 {
+    private readonly List<NewVersion> _written = [];
+
     public async Task LockAsync(string key, CancellationToken ct)
     {
         // Transaction-scoped advisory lock on a 64-bit hash of the key: released by commit or rollback.
@@ -32,6 +35,8 @@ internal sealed class PostgresUnitOfWork(NpgsqlConnection connection, NpgsqlTran
                 throw FhirOutcomeException.Of(
                     FailureKind.Conflict, $"{version.ResourceType}/{version.Id} was changed by another request; retry.");
             }
+
+            _written.Add(version);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
@@ -40,7 +45,14 @@ internal sealed class PostgresUnitOfWork(NpgsqlConnection connection, NpgsqlTran
         }
     }
 
-    public Task CommitAsync(CancellationToken ct) => transaction.CommitAsync(ct);
+    public async Task CommitAsync(CancellationToken ct)
+    {
+        await transaction.CommitAsync(ct);
+        foreach (var observer in observers)
+        {
+            observer.OnCommitted(_written);
+        }
+    }
 
     /// <summary>Disposing an NpgsqlTransaction that was not committed rolls it back.</summary>
     public async ValueTask DisposeAsync()

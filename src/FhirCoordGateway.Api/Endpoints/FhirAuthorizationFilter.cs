@@ -12,13 +12,17 @@ public sealed class FhirAuthorizationFilter(IRequestAuthorizer authorizer) : IEn
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var interaction = http.GetEndpoint()?.Metadata.GetMetadata<FhirInteractionMetadata>()?.Interaction
+        var declared = http.GetEndpoint()?.Metadata.GetMetadata<FhirInteractionMetadata>()
             ?? throw new InvalidOperationException("Every FHIR endpoint declares its interaction.");
-        var request = new FhirRequestContext(interaction, http.GetRouteValue("type") as string, http.GetRouteValue("id") as string);
+        var type = http.GetRouteValue("type") as string ?? declared.ResourceType;
+        var request = new FhirRequestContext(declared.Interaction, type, http.GetRouteValue("id") as string, declared.Operation);
         await authorizer.AuthorizeAsync(request, http.User, http.RequestAborted);
         return await next(context);
     }
 }
 
-/// <summary>Endpoint metadata naming the FHIR interaction an endpoint performs.</summary>
-public sealed record FhirInteractionMetadata(FhirInteraction Interaction);
+/// <summary>
+/// Endpoint metadata naming the FHIR interaction an endpoint performs (and, for operations, which one; for
+/// routes with a fixed type, which type).
+/// </summary>
+public sealed record FhirInteractionMetadata(FhirInteraction Interaction, string? Operation = null, string? ResourceType = null);

@@ -1,8 +1,10 @@
 using FhirCoordGateway.Api.Http;
+using FhirCoordGateway.Api.Validation;
 using FhirCoordGateway.Core.Capabilities;
 using FhirCoordGateway.Core.Interactions;
 using FhirCoordGateway.Core.Search;
 using FhirCoordGateway.Core.Security;
+using System.Reflection;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace FhirCoordGateway.Api.Endpoints;
@@ -19,6 +21,7 @@ public static class FhirEndpoints
         var fhir = app.MapGroup(FhirBase.Path).AddEndpointFilter<FhirAuthorizationFilter>();
 
         fhir.MapGet("/metadata", Capabilities).Is(FhirInteraction.Capabilities);
+        fhir.MapValidation();
         fhir.MapGet("/_history", HistorySystem).Is(FhirInteraction.HistorySystem);
         fhir.MapGet("/{type:fhirtype}", Search).Is(FhirInteraction.SearchType);
         fhir.MapPost("/{type:fhirtype}", Create).Is(FhirInteraction.Create);
@@ -40,11 +43,15 @@ public static class FhirEndpoints
 
     private static void MethodNotAllowed(HttpContext http) => http.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
 
-    private static RouteHandlerBuilder Is(this RouteHandlerBuilder endpoint, FhirInteraction interaction) =>
-        endpoint.WithMetadata(new FhirInteractionMetadata(interaction));
+    internal static RouteHandlerBuilder Is(this RouteHandlerBuilder endpoint, FhirInteraction interaction, string? operation = null, string? resourceType = null) =>
+        endpoint.WithMetadata(new FhirInteractionMetadata(interaction, operation, resourceType));
 
-    private static Task Capabilities(HttpContext http, CapabilityStatementCache capabilities, FhirBase fhirBase) =>
-        FhirResponses.WriteAsync(http, 200, capabilities.For(fhirBase.Of(http.Request)));
+    /// <summary>Built per request: supported profiles change when conformance resources are written.</summary>
+    private static Task Capabilities(HttpContext http, CapabilityStatementBuilder capabilities, FhirBase fhirBase) =>
+        FhirResponses.WriteAsync(http, 200, capabilities.Build(fhirBase.Of(http.Request), SoftwareVersion));
+
+    private static readonly string SoftwareVersion =
+        typeof(FhirEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
 
     private static async Task Read(HttpContext http, string type, string id, ReadHandler handler)
     {
@@ -114,7 +121,7 @@ public static class FhirEndpoints
         http.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 
-    private static async Task Search(HttpContext http, string type, SearchHandler handler, SearchQueryParser parser, FhirBase fhirBase)
+    internal static async Task Search(HttpContext http, string type, SearchHandler handler, SearchQueryParser parser, FhirBase fhirBase)
     {
         ResourceTypes.EnsureSupported(type);
         var baseUrl = fhirBase.Of(http.Request);

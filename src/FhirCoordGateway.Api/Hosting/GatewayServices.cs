@@ -1,5 +1,6 @@
 using FhirCoordGateway.Api.Endpoints;
 using FhirCoordGateway.Api.Http;
+using FhirCoordGateway.Api.Validation;
 using FhirCoordGateway.Core.Capabilities;
 using FhirCoordGateway.Core.Interactions;
 using FhirCoordGateway.Core.Search;
@@ -33,9 +34,9 @@ public static class GatewayServices
         });
 
         services.AddPostgresStorage(connectionString);
+        builder.AddProfileValidation();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IResourceIdGenerator, GuidV7IdGenerator>();
-        services.AddSingleton<IResourceValidator, NoProfileValidation>();
         services.AddSingleton<IRequestAuthorizer, AllowAllAuthorizer>();
         services.AddSingleton<SearchParameterCatalog>();
         services.AddSingleton<SearchQueryParser>();
@@ -48,7 +49,6 @@ public static class GatewayServices
         services.AddSingleton<HistoryHandler>();
         services.AddSingleton<SearchHandler>();
         services.AddSingleton<CapabilityStatementBuilder>();
-        services.AddSingleton<CapabilityStatementCache>();
         services.AddSingleton<FhirBodyReader>();
         services.AddSingleton<FhirBase>();
         services.Configure<RouteOptions>(o => o.SetParameterPolicy<ResourceTypeRouteConstraint>(ResourceTypeRouteConstraint.Name));

@@ -19,10 +19,27 @@ public sealed class FhirBodyReader(IOptions<FhirServerOptions> options)
 
     public async Task<Resource> ReadAsync(HttpRequest request, CancellationToken ct)
     {
+        var body = await ReadForValidationAsync(request, ct);
+        return body.Resource ?? throw new FhirOutcomeException(FailureKind.Invalid, ParseOutcome.From(body.Failure!));
+    }
+
+    /// <summary>
+    /// Like <see cref="ReadAsync"/>, but a content error (unknown element, bad value) is returned rather than
+    /// answered, so that $validate can report it with the rest of the validation. Malformed syntax still answers 400.
+    /// </summary>
+    public async Task<ParsedBody> ReadForValidationAsync(HttpRequest request, CancellationToken ct)
+    {
         var format = FhirFormats.ForBody(request);
         var body = await ReadBytesAsync(request, ct);
         format ??= Sniff(body);
-        return format == FhirFormat.Json ? ParseJson(body) : ParseXml(body);
+        try
+        {
+            return new ParsedBody(format == FhirFormat.Json ? ParseJson(body) : ParseXml(body), null);
+        }
+        catch (DeserializationFailedException e)
+        {
+            return new ParsedBody(null, e);
+        }
     }
 
     private async Task<byte[]> ReadBytesAsync(HttpRequest request, CancellationToken ct)
@@ -79,10 +96,6 @@ public sealed class FhirBodyReader(IOptions<FhirServerOptions> options)
             var reader = new Utf8JsonReader(body);
             return Json.DeserializeResource(ref reader);
         }
-        catch (DeserializationFailedException e)
-        {
-            throw new FhirOutcomeException(FailureKind.Invalid, ParseOutcome.From(e));
-        }
         catch (JsonException e)
         {
             throw FhirOutcomeException.Of(
@@ -98,10 +111,6 @@ public sealed class FhirBodyReader(IOptions<FhirServerOptions> options)
             using var reader = XmlReader.Create(new MemoryStream(body), settings);
             return Xml.DeserializeResource(reader);
         }
-        catch (DeserializationFailedException e)
-        {
-            throw new FhirOutcomeException(FailureKind.Invalid, ParseOutcome.From(e));
-        }
         catch (XmlException e)
         {
             throw FhirOutcomeException.Of(
@@ -112,3 +121,6 @@ public sealed class FhirBodyReader(IOptions<FhirServerOptions> options)
     private static FhirOutcomeException TooLarge(int limit) =>
         FhirOutcomeException.Of(FailureKind.PayloadTooLarge, $"The request body exceeds the limit of {limit} bytes.");
 }
+
+/// <summary>A parsed body: the resource, or the parser's content errors (with the partial result they carry).</summary>
+public sealed record ParsedBody(Resource? Resource, DeserializationFailedException? Failure);

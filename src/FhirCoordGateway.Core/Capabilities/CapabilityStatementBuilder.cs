@@ -9,7 +9,7 @@ namespace FhirCoordGateway.Core.Capabilities;
 /// <see cref="ResourceTypes.All"/>, the interactions of the handlers and the indexed search parameters.
 /// https://hl7.org/fhir/R4/capabilitystatement.html
 /// </summary>
-public sealed class CapabilityStatementBuilder(SearchParameterCatalog catalog)
+public sealed class CapabilityStatementBuilder(SearchParameterCatalog catalog, IEnumerable<ICapabilityContributor> contributors)
 {
     private static readonly CapabilityStatement.TypeRestfulInteraction[] TypeInteractions =
     [
@@ -47,6 +47,11 @@ public sealed class CapabilityStatementBuilder(SearchParameterCatalog catalog)
         foreach (var type in ResourceTypes.All)
         {
             rest.Resource.Add(Describe(type));
+        }
+
+        foreach (var contributor in contributors)
+        {
+            contributor.Contribute(rest);
         }
 
         statement.Rest.Add(rest);
