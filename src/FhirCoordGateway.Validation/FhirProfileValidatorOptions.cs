@@ -26,6 +26,12 @@ public sealed class FhirProfileValidatorOptions
     /// <summary>Maximum element depth walked.</summary>
     public int MaxDepth { get; set; } = 64;
 
+    /// <summary>Diagnostics only (benchmark breakdown): skip FHIRPath invariants.</summary>
+    internal bool EvaluateInvariants { get; set; } = true;
+
+    /// <summary>Diagnostics only: when set, time spent per invariant key (Stopwatch ticks, count).</summary>
+    internal System.Collections.Concurrent.ConcurrentDictionary<string, (long Ticks, int Count)>? InvariantTimings { get; set; }
+
     /// <summary>Apply the French identifier rules (NIR/NIA key, INS ⇒ QUAL, INS system/type/use, RPPS).</summary>
     public bool FrenchIdentifierRules { get; set; } = true;
 }

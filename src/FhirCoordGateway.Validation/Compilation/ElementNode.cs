@@ -6,7 +6,11 @@ namespace FhirCoordGateway.Validation.Compilation;
 internal sealed record TypeRef(string Code, string[] Profiles, string[] TargetProfiles);
 
 /// <summary>A compiled FHIRPath invariant of an element (key, severity, human text, expression).</summary>
-internal sealed record Invariant(string Key, bool IsError, string Human, string Expression);
+internal sealed record Invariant(string Key, bool IsError, string Human, string Expression)
+{
+    /// <summary>A C# implementation of this (core) invariant, when there is one.</summary>
+    public BuiltInInvariants.Check? BuiltIn { get; init; }
+}
 
 /// <summary>
 /// One element of a compiled snapshot. Immutable once the profile is compiled and shared by all threads.

@@ -143,7 +143,8 @@ internal static class ProfileCompiler
                 .Select(t => new TypeRef(TypeCode(t), t.Profile.OfType<string>().ToArray(), t.TargetProfile.OfType<string>().ToArray())).ToArray(),
             Invariants = def.Constraint
                 .Where(c => !string.IsNullOrEmpty(c.Expression) && c.Key is not null && !InvariantsDoneInCode.Contains(c.Key))
-                .Select(c => new Invariant(c.Key!, IsError(c), c.Human ?? "", ConstraintCorrections.Correct(c.Key!, c.Expression!)))
+                .Select(c => new Invariant(c.Key!, IsError(c), c.Human ?? "", ConstraintCorrections.Correct(c.Key!, c.Expression!))
+                    { BuiltIn = BuiltInInvariants.Find(c.Key!, c.Expression!) })
                 .ToArray(),
             Fixed = def.Fixed,
             Pattern = def.Pattern,

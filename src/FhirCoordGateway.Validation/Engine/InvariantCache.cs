@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
 using Hl7.Fhir.FhirPath;
 using Hl7.FhirPath;
 using Hl7.FhirPath.Expressions;
@@ -12,7 +13,17 @@ namespace FhirCoordGateway.Validation.Engine;
 internal static class InvariantCache
 {
     // The plain compiler does not know hasValue(), resolve(), memberOf(), htmlChecks(): add the FHIR functions.
-    private static readonly FhirPathCompiler Compiler = new(new SymbolTable().AddStandardFP().AddFhirExtensions());
+    private static readonly FhirPathCompiler Compiler = new(Symbols());
+    private static readonly ConcurrentDictionary<string, Regex> Regexes = new(StringComparer.Ordinal);
+
+    private static SymbolTable Symbols()
+    {
+        var symbols = new SymbolTable().AddStandardFP().AddFhirExtensions();
+        // The SDK's matches() builds a new Regex on every call (~100 µs here); profiles use it in invariants on
+        // identifiers. Same semantics (.NET regex, partial match), compiled once per pattern.
+        symbols.Add("matches", (string focus, string regex) => Regexes.GetOrAdd(regex, r => new Regex(r, RegexOptions.CultureInvariant)).IsMatch(focus));
+        return symbols;
+    }
     private static readonly ConcurrentDictionary<string, (CompiledExpression? Expression, string? Error)> Cache = new(StringComparer.Ordinal);
 
     public static (CompiledExpression? Expression, string? Error) Get(string expression) =>

@@ -67,12 +67,19 @@ internal sealed partial class ValidationRun
 
     private void CheckInvariants(Base item, ElementNode node, string path, Scope scope)
     {
+        if (!_options.EvaluateInvariants) return;
         PocoNode? focus = null;
         foreach (var inv in node.Invariants)
         {
             // dom-6 (narrative, best practice) does not apply to contained resources: the container's narrative
             // describes them (as HL7's Java validator does).
             if (inv.Key == "dom-6" && !ReferenceEquals(scope.Resource, scope.RootResource)) continue;
+            if (inv.BuiltIn?.Invoke(item, scope.Resource, scope.RootResource) is { } decided)
+            {
+                if (!decided)
+                    _issues.Add(inv.IsError ? IssueSeverity.Error : IssueSeverity.Warning, IssueType.Invariant, path, inv.Key, inv.Human);
+                continue;
+            }
             var (compiled, compileError) = InvariantCache.Get(inv.Expression);
             if (compiled is null)
             {
@@ -81,9 +88,15 @@ internal sealed partial class ValidationRun
             }
             focus ??= ReferenceEquals(item, scope.Resource) ? scope.ResourceNode : item.ToPocoNode();
             bool ok;
+            long started = _options.InvariantTimings is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 ok = compiled.Predicate(focus, scope.Context);
+                if (_options.InvariantTimings is { } timings)
+                {
+                    long elapsed = System.Diagnostics.Stopwatch.GetTimestamp() - started;
+                    timings.AddOrUpdate(inv.Key, (elapsed, 1), (_, t) => (t.Ticks + elapsed, t.Count + 1));
+                }
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
