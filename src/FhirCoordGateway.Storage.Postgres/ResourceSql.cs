@@ -1,4 +1,5 @@
 using FhirCoordGateway.Core.Storage;
+using FhirCoordGateway.Storage.Postgres.Search;
 using Npgsql;
 
 namespace FhirCoordGateway.Storage.Postgres;
@@ -19,28 +20,28 @@ internal static class ResourceSql
 
     public const string Exists = "SELECT EXISTS (SELECT 1 FROM resource WHERE res_type = $1 AND fhir_id = $2)";
 
-    /// <summary>A new resource: its row, its change-log row and its index rows, in one statement.</summary>
-    public const string Insert = """
+    /// <summary>A new resource: its row, its change-log row, its index rows and the backfill of references to it, in one statement.</summary>
+    public static readonly string Insert = $"""
         WITH r AS (
             INSERT INTO resource (res_type, fhir_id, version, last_updated, deleted, body)
             VALUES ($1, $2, $3, $4, $5, $6) RETURNING res_id),
         c AS (
             INSERT INTO change_log (res_id, res_type, fhir_id, version, operation, changed_at)
             SELECT res_id, $1, $2, $3, $7, $4 FROM r),
-        t AS (
-            INSERT INTO search_token (res_id, param, system, code)
-            SELECT r.res_id, u.param, u.system, u.code FROM r, unnest($8::text[], $9::text[], $10::text[]) AS u(param, system, code))
+        {SearchIndexSql.InsertCtes("r", first: 8, typeParam: 1, idParam: 2)},
+        {SearchIndexSql.BackfillCte("r", typeParam: 1, idParam: 2)}
         SELECT count(*) FROM r
         """;
 
     /// <summary>
     /// A new version of an existing resource: the current row moves to history, the new one takes its
-    /// place (only if the current version is still <c>$11</c>), the index rows are replaced and the change
-    /// log records it, in one statement. All CTEs see the same snapshot, so history gets the old row.
+    /// place (only if the current version is still <c>$8</c>), the index rows are replaced and the change
+    /// log records it, in one statement. All CTEs see the same snapshot, so history gets the old row and
+    /// the deletes do not see the new index rows.
     /// </summary>
-    public const string Replace = """
+    public static readonly string Replace = $"""
         WITH cur AS (
-            SELECT res_id FROM resource WHERE res_type = $1 AND fhir_id = $2 AND version = $11),
+            SELECT res_id FROM resource WHERE res_type = $1 AND fhir_id = $2 AND version = $8),
         h AS (
             INSERT INTO resource_history (res_id, version, last_updated, deleted, body)
             SELECT r.res_id, r.version, r.last_updated, r.deleted, r.body FROM resource r JOIN cur ON cur.res_id = r.res_id),
@@ -50,17 +51,13 @@ internal static class ResourceSql
         c AS (
             INSERT INTO change_log (res_id, res_type, fhir_id, version, operation, changed_at)
             SELECT res_id, $1, $2, $3, $7, $4 FROM u),
-        d AS (
-            DELETE FROM search_token t USING u WHERE t.res_id = u.res_id),
-        t AS (
-            INSERT INTO search_token (res_id, param, system, code)
-            SELECT u.res_id, x.param, x.system, x.code FROM u, unnest($8::text[], $9::text[], $10::text[]) AS x(param, system, code))
+        {SearchIndexSql.DeleteCtes("u")},
+        {SearchIndexSql.InsertCtes("u", first: 9, typeParam: 1, idParam: 2)}
         SELECT count(*) FROM u
         """;
 
     public static NpgsqlCommand WriteCommand(NpgsqlConnection connection, NewVersion v, StoredResource? previous)
     {
-        var tokens = v.Tokens;
         var values = new List<object?>
         {
             v.ResourceType,
@@ -70,15 +67,13 @@ internal static class ResourceSql
             v.Operation == ChangeOperation.Delete,
             v.Json,
             v.Operation.ToString().ToLowerInvariant(),
-            tokens.Select(t => (string?)t.Parameter).ToArray(),
-            tokens.Select(t => t.System).ToArray(),
-            tokens.Select(t => (string?)t.Code).ToArray(),
         };
         if (previous is not null)
         {
             values.Add(previous.Version);
         }
 
+        values.AddRange(SearchIndexSql.Values(v.ResourceType, v.Index));
         return Sql.Command(connection, previous is null ? Insert : Replace, values.ToArray());
     }
 

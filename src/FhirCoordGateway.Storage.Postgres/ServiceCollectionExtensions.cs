@@ -18,6 +18,7 @@ public static class ServiceCollectionExtensions
 
         services.AddSingleton(builder.Build());
         services.AddSingleton<IResourceStore, PostgresResourceStore>();
+        services.AddSingleton<Core.Search.ISearchStore, Search.PostgresSearchStore>();
         services.AddSingleton<MigrationRunner>();
         return services;
     }

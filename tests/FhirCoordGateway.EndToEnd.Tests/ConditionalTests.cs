@@ -182,7 +182,7 @@ public sealed class ConditionalTests(GatewayFactory gateway)
         await using var dataSource = NpgsqlDataSource.Create(GatewayFactory.ConnectionString);
         await using var cmd = dataSource.CreateCommand("""
             SELECT count(*) FROM resource r WHERE r.res_type = 'Patient' AND NOT r.deleted
-            AND EXISTS (SELECT 1 FROM search_token t WHERE t.res_id = r.res_id AND t.param = 'identifier' AND t.code = $1)
+            AND strpos(r.body, '"' || $1 || '"') > 0
             """);
         cmd.Parameters.AddWithValue(ipp);
         return (long)(await cmd.ExecuteScalarAsync())!;

@@ -51,6 +51,12 @@ public class MigrationRunnerTests(PostgresFixture fixture)
         throw new InvalidOperationException("src/FhirCoordGateway.Storage.Postgres/Migrations not found above " + AppContext.BaseDirectory);
     }
 
+    private static readonly string[] Tables =
+    [
+        "change_log", "reindex_job", "resource", "resource_history", "schema_migration",
+        "sp_composite", "sp_date", "sp_number", "sp_quantity", "sp_reference", "sp_string", "sp_token", "sp_uri",
+    ];
+
     [Fact]
     public void GivenMigrationsFolder_WhenListingScripts_ThenEveryFileIsEmbeddedOnceInVersionOrder()
     {
@@ -81,7 +87,7 @@ public class MigrationRunnerTests(PostgresFixture fixture)
         var first = logger.Events.First(e => e.Message.StartsWith("Applied migration ", StringComparison.Ordinal));
         Assert.Contains(new KeyValuePair<string, object?>("MigrationVersion", 1), first.Properties);
         Assert.Contains(new KeyValuePair<string, object?>("MigrationName", "0001_resources"), first.Properties);
-        Assert.Equal(["change_log", "resource", "resource_history", "schema_migration", "search_token"], await TablesAsync(dataSource));
+        Assert.Equal(Tables, await TablesAsync(dataSource));
     }
 
     [Fact]
@@ -97,7 +103,7 @@ public class MigrationRunnerTests(PostgresFixture fixture)
 
         Assert.Equal(before, await AppliedAsync(dataSource));
         Assert.Equal(0, AppliedEvents(second));
-        Assert.Equal(["change_log", "resource", "resource_history", "schema_migration", "search_token"], await TablesAsync(dataSource));
+        Assert.Equal(Tables, await TablesAsync(dataSource));
     }
 
     [Fact]

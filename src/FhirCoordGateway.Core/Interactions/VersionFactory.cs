@@ -39,7 +39,7 @@ public sealed class VersionFactory(IResourceValidator validator, SearchIndexer i
 
     /// <summary>The deletion version that follows <paramref name="current"/>: no body, no index rows.</summary>
     public NewVersion Tombstone(StoredResource current) =>
-        new(current.ResourceType, current.Id, current.Version + 1, NextTimestamp(current), ChangeOperation.Delete, null, []);
+        new(current.ResourceType, current.Id, current.Version + 1, NextTimestamp(current), ChangeOperation.Delete, null, new SearchIndexRows());
 
     /// <summary>
     /// Millisecond precision (what FHIR instants and most clients keep), and never earlier than the

@@ -1,30 +1,127 @@
 using System.Collections.Frozen;
+using FhirCoordGateway.Core.Interactions;
 using Hl7.Fhir.Model;
+using Hl7.Fhir.Utility;
 
 namespace FhirCoordGateway.Core.Search;
 
+/// <summary>One search parameter of one resource type, as the server indexes and answers it.</summary>
+/// <param name="Components">For a composite: each component's parameter type and expression (relative to the composite's element).</param>
+public sealed record SearchParameterInfo(
+    string ResourceType,
+    string Code,
+    SearchParamType Type,
+    string? Url,
+    string? Expression,
+    string? Description,
+    IReadOnlyList<string> Targets,
+    IReadOnlyList<CompositeComponent> Components,
+    bool Custom = false)
+{
+    /// <summary>The key the store derives its parameter id from: <c>Patient.name</c>.</summary>
+    public string Key => ResourceType + "." + Code;
+}
+
+public sealed record CompositeComponent(SearchParamType Type, string Expression);
+
 /// <summary>
-/// The search parameters the server indexes and answers, per resource type. For now: <c>_id</c> (every type)
-/// and <c>identifier</c> where R4 defines it (from the SDK's model info).
+/// The search parameters of every resource type: every R4 definition of the SDK's model info, the common
+/// parameters it lacks (<c>_tag</c>, <c>_profile</c>, <c>_security</c>, <c>_source</c>; <c>_id</c> and
+/// <c>_lastUpdated</c> are answered from the resource table), and custom SearchParameters (profiles/).
+/// https://hl7.org/fhir/R4/searchparameter-registry.html
 /// </summary>
 public sealed class SearchParameterCatalog
 {
-    private static readonly FrozenSet<string> IndexedCodes = FrozenSet.ToFrozenSet(["identifier"]);
+    /// <summary>Common parameters answered from the resource row itself, never indexed.</summary>
+    public static readonly FrozenSet<string> ResourceColumns = FrozenSet.ToFrozenSet(["_id", "_lastUpdated"]);
 
-    private readonly FrozenDictionary<(string Type, string Code), SearchParamDefinition> _byTypeAndCode;
+    /// <summary>Composites whose components the index supports: a token first, then token, quantity, number, date or string.</summary>
+    private static readonly FrozenSet<SearchParamType> SecondComponentTypes = FrozenSet.ToFrozenSet(
+        [SearchParamType.Token, SearchParamType.Quantity, SearchParamType.Number, SearchParamType.Date, SearchParamType.String]);
+
+    private readonly FrozenDictionary<string, FrozenDictionary<string, SearchParameterInfo>> _byType;
 
     public SearchParameterCatalog()
+        : this([])
     {
-        _byTypeAndCode = ModelInfo.SearchParameters
-            .Where(p => p.Resource is not null && IndexedCodes.Contains(p.Code!) && p.Expression is not null)
-            .GroupBy(p => (p.Resource!, p.Code!))
-            .ToFrozenDictionary(g => g.Key, g => g.First());
     }
 
-    public SearchParamDefinition? Find(string resourceType, string code) =>
-        _byTypeAndCode.GetValueOrDefault((resourceType, code));
+    /// <param name="custom">SearchParameter resources (e.g. from profiles/); one replaces a core definition of the same base and code.</param>
+    public SearchParameterCatalog(IEnumerable<SearchParameter> custom)
+    {
+        var typeByUrl = ModelInfo.SearchParameters
+            .Where(p => p.Url is not null)
+            .GroupBy(p => p.Url!)
+            .ToDictionary(g => g.Key, g => g.First().Type);
+        var all = new Dictionary<string, Dictionary<string, SearchParameterInfo>>(StringComparer.Ordinal);
+        foreach (var type in ResourceTypes.All)
+        {
+            all[type] = new Dictionary<string, SearchParameterInfo>(StringComparer.Ordinal)
+            {
+                ["_tag"] = Common(type, "_tag", SearchParamType.Token, "meta.tag", "Tags of the resource (Resource.meta.tag)."),
+                ["_security"] = Common(type, "_security", SearchParamType.Token, "meta.security", "Security labels (Resource.meta.security)."),
+                ["_profile"] = Common(type, "_profile", SearchParamType.Uri, "meta.profile", "Profiles the resource claims (Resource.meta.profile)."),
+                ["_source"] = Common(type, "_source", SearchParamType.Uri, "meta.source", "Source of the resource (Resource.meta.source)."),
+            };
+        }
+
+        foreach (var p in ModelInfo.SearchParameters)
+        {
+            if (p.Resource is null || p.Code is null || p.Expression is null || !all.TryGetValue(p.Resource, out var ofType)
+                || p.Code.StartsWith('_'))
+            {
+                continue;
+            }
+
+            var components = (p.Component ?? [])
+                .Select(c => typeByUrl.TryGetValue(c.Definition ?? "", out var t) ? new CompositeComponent(t, c.Expression!) : null)
+                .ToList();
+            if (p.Type == SearchParamType.Composite && !SupportedComposite(components))
+            {
+                continue;
+            }
+
+            ofType.TryAdd(p.Code, new SearchParameterInfo(
+                p.Resource, p.Code, p.Type, p.Url, p.Expression, p.Description?.ToString(),
+                (p.Target ?? []).Select(t => t.GetLiteral()).ToList(), components.OfType<CompositeComponent>().ToList()));
+        }
+
+        foreach (var sp in custom)
+        {
+            if (sp.Code is null || sp.Expression is null || sp.Type is not { } type)
+            {
+                continue;
+            }
+
+            foreach (var b in sp.Base ?? [])
+            {
+                if (b is { } baseType && all.TryGetValue(baseType.GetLiteral(), out var ofType))
+                {
+                    ofType[sp.Code] = new SearchParameterInfo(
+                        baseType.GetLiteral(), sp.Code, type, sp.Url, sp.Expression, sp.Description,
+                        (sp.Target ?? []).OfType<VersionIndependentResourceTypesAll>().Select(t => t.GetLiteral()).ToList(), [], Custom: true);
+                }
+            }
+        }
+
+        _byType = all.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToFrozenDictionary(StringComparer.Ordinal), StringComparer.Ordinal);
+    }
+
+    /// <summary>The parameter <paramref name="code"/> of <paramref name="resourceType"/>, or null.</summary>
+    public SearchParameterInfo? Find(string resourceType, string code) =>
+        _byType.TryGetValue(resourceType, out var ofType) ? ofType.GetValueOrDefault(code) : null;
 
     /// <summary>The indexed parameters of one resource type.</summary>
-    public IEnumerable<SearchParamDefinition> For(string resourceType) =>
-        _byTypeAndCode.Where(kv => kv.Key.Type == resourceType).Select(kv => kv.Value);
+    public IEnumerable<SearchParameterInfo> For(string resourceType) =>
+        _byType.TryGetValue(resourceType, out var ofType) ? ofType.Values.OrderBy(p => p.Code, StringComparer.Ordinal) : [];
+
+    /// <summary>Every indexed parameter of every type.</summary>
+    public IEnumerable<SearchParameterInfo> All => _byType.Values.SelectMany(v => v.Values);
+
+    private static SearchParameterInfo Common(string type, string code, SearchParamType t, string expression, string doc) =>
+        new(type, code, t, "http://hl7.org/fhir/SearchParameter/Resource-" + code.TrimStart('_').ToLowerInvariant(), expression, doc, [], []);
+
+    private static bool SupportedComposite(List<CompositeComponent?> components) =>
+        components.Count == 2 && components[0]?.Type == SearchParamType.Token && components[1] is { } second
+        && SecondComponentTypes.Contains(second.Type);
 }

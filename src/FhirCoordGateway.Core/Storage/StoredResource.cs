@@ -1,3 +1,5 @@
+using FhirCoordGateway.Core.Search;
+
 namespace FhirCoordGateway.Core.Storage;
 
 /// <summary>What a write did to a resource; recorded in the change log with every version.</summary>
@@ -26,7 +28,4 @@ public sealed record NewVersion(
     DateTimeOffset LastUpdated,
     ChangeOperation Operation,
     string? Json,
-    IReadOnlyList<TokenIndexEntry> Tokens);
-
-/// <summary>A token search value (system may be null when the element has none).</summary>
-public sealed record TokenIndexEntry(string Parameter, string? System, string Code);
+    SearchIndexRows Index);

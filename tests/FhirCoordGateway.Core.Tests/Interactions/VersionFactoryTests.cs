@@ -38,7 +38,7 @@ public class VersionFactoryTests
         Assert.Equal(1, version.Version);
         Assert.Equal(NowMs, version.LastUpdated);
         Assert.Equal(ChangeOperation.Create, version.Operation);
-        Assert.Equal([new TokenIndexEntry("identifier", "http://hospital.example.org/mrn", "mrn-7f3a21")], version.Tokens);
+        Assert.Equal([new TokenIndexEntry("identifier", "http://hospital.example.org/mrn", "mrn-7f3a21")], version.Index.Tokens.Where(t => t.Parameter == "identifier"));
 
         // The resource itself is stamped, and the JSON is that stamped resource.
         Assert.Equal("pat-a1", patient.Id);
@@ -117,9 +117,9 @@ public class VersionFactoryTests
         var tombstone = Factory(new FixedTimeProvider(Now)).Tombstone(current);
 
         Assert.Equal(
-            new NewVersion("Observation", "obs-g7", 4, NowMs, ChangeOperation.Delete, null, tombstone.Tokens),
+            new NewVersion("Observation", "obs-g7", 4, NowMs, ChangeOperation.Delete, null, tombstone.Index),
             tombstone);
-        Assert.Empty(tombstone.Tokens);
+        Assert.Equal(0, tombstone.Index.Count);
     }
 
     [Fact]

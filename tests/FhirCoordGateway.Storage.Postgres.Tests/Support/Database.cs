@@ -8,7 +8,14 @@ public sealed record HistoryRow(int Version, DateTimeOffset LastUpdated, bool De
 
 public sealed record ChangeLogRow(long Seq, int Version, string Operation, DateTimeOffset ChangedAt);
 
-public sealed record TokenRow(string Param, string? System, string Code);
+/// <summary>An identifier token row of a Patient, as its hashed key (the index keeps no text).</summary>
+public sealed record TokenRow(int SpId, long Hash)
+{
+    public TokenRow(string param, string? system, string code)
+        : this(Search.SearchKeys.ParamId("Patient", param), Search.SearchKeys.Hash(Search.SearchKeys.ParamId("Patient", param), system ?? "", code))
+    {
+    }
+}
 
 /// <summary>Reads the tables directly, bypassing the store, so tests see exactly what was written.</summary>
 public sealed class Database(NpgsqlDataSource dataSource)
@@ -35,18 +42,21 @@ public sealed class Database(NpgsqlDataSource dataSource)
         r => new ChangeLogRow(r.GetInt64(0), r.GetInt32(1), r.GetString(2), r.GetFieldValue<DateTimeOffset>(3)),
         type, id);
 
-    /// <summary>The token rows of a resource, found through its row; empty when it has no row.</summary>
+    /// <summary>The identifier token rows of a resource, found through its row; empty when it has no row.</summary>
     public Task<List<TokenRow>> TokensAsync(string type, string id) => QueryAsync(
         """
-        SELECT t.param, t.system, t.code FROM search_token t JOIN resource r ON r.res_id = t.res_id
-        WHERE r.res_type = $1 AND r.fhir_id = $2 ORDER BY t.param, t.system NULLS FIRST, t.code
+        SELECT t.sp_id, t.h_sv FROM sp_token t JOIN resource r ON r.res_id = t.res_id
+        WHERE r.res_type = $1 AND r.fhir_id = $2 AND t.sp_id = $3 ORDER BY t.h_sv
         """,
-        r => new TokenRow(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2)),
-        type, id);
+        r => new TokenRow(r.GetInt32(0), r.GetInt64(1)),
+        type, id, Search.SearchKeys.ParamId(type, "identifier"));
 
-    /// <summary>Token rows with this code, whatever resource they belong to (also finds orphans).</summary>
+    /// <summary>Patient identifier rows with this code in any system, whatever resource they belong to (also finds orphans).</summary>
     public async Task<long> TokenCountAsync(string code) =>
-        (await QueryAsync("SELECT count(*) FROM search_token WHERE code = $1", r => r.GetInt64(0), code)).Single();
+        (await QueryAsync(
+            "SELECT count(*) FROM sp_token WHERE h_v = $1",
+            r => r.GetInt64(0),
+            Search.SearchKeys.Hash(Search.SearchKeys.ParamId("Patient", "identifier"), code))).Single();
 
     public async Task<List<T>> QueryAsync<T>(string sql, Func<NpgsqlDataReader, T> read, params object[] values)
     {
