@@ -10,7 +10,7 @@ namespace FhirCoordGateway.Core.Tests.Capabilities;
 public class CapabilityStatementBuilderTests
 {
     private static readonly CapabilityStatement Statement =
-        new CapabilityStatementBuilder(new SearchParameterCatalog()).Build("http://gw.example.org/fhir", "1.2.3-test");
+        new CapabilityStatementBuilder(new SearchParameterCatalog(), []).Build("http://gw.example.org/fhir", "1.2.3-test");
 
     private static ResourceComponent Resource(string type) => Assert.Single(Statement.Rest.Single().Resource, r => r.Type == type);
 
@@ -87,16 +87,14 @@ public class CapabilityStatementBuilderTests
     }
 
     [Fact]
-    public void GivenPatient_WhenBuilding_ThenIdAndIdentifierTokenSearchParameters()
+    public void GivenPatient_WhenBuilding_ThenIdFirstAndTheR4IdentifierTokenParameter()
     {
-        var parameters = Resource("Patient").SearchParam.Select(p => (p.Name, p.Type, p.Definition)).ToList();
+        var parameters = Resource("Patient").SearchParam;
 
-        Assert.Equal(
-            [
-                ("_id", SearchParamType.Token, "http://hl7.org/fhir/SearchParameter/Resource-id"),
-                ("identifier", SearchParamType.Token, "http://hl7.org/fhir/SearchParameter/Patient-identifier"),
-            ],
-            parameters);
+        Assert.Equal(("_id", SearchParamType.Token, "http://hl7.org/fhir/SearchParameter/Resource-id"), (parameters[0].Name, parameters[0].Type, parameters[0].Definition));
+        var identifier = Assert.Single(parameters, p => p.Name == "identifier");
+        Assert.Equal((SearchParamType.Token, "http://hl7.org/fhir/SearchParameter/Patient-identifier"), (identifier.Type, identifier.Definition));
+        Assert.Equal(parameters.Count, parameters.Select(p => p.Name).Distinct().Count());
     }
 
     [Fact]
@@ -112,8 +110,26 @@ public class CapabilityStatementBuilderTests
     [InlineData("Binary")]
     [InlineData("Parameters")]
     [InlineData("OperationOutcome")]
-    public void GivenTypeWithoutIdentifierParameter_WhenBuilding_ThenOnlyId(string type)
+    public void GivenTypeWithoutIdentifierElement_WhenBuilding_ThenIdButNoIdentifierParameter(string type)
     {
-        Assert.Equal(["_id"], Resource(type).SearchParam.Select(p => p.Name));
+        var names = Resource(type).SearchParam.Select(p => p.Name).ToList();
+
+        Assert.Contains("_id", names);
+        Assert.DoesNotContain("identifier", names);
+    }
+
+    [Fact]
+    public void GivenContributor_WhenBuilding_ThenItAddsToTheRestComponent()
+    {
+        var statement = new CapabilityStatementBuilder(new SearchParameterCatalog(), [new OperationContributor("validate-7f3a")]).Build("http://gw", "1");
+
+        var operation = Assert.Single(statement.Rest.Single().Operation);
+        Assert.Equal(("validate-7f3a", "http://example.org/OperationDefinition/validate-7f3a"), (operation.Name, operation.Definition));
+    }
+
+    private sealed class OperationContributor(string name) : ICapabilityContributor
+    {
+        public void Contribute(RestComponent rest) =>
+            rest.Operation.Add(new OperationComponent { Name = name, Definition = "http://example.org/OperationDefinition/" + name });
     }
 }

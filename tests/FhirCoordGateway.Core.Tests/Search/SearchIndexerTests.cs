@@ -85,9 +85,9 @@ public class SearchIndexerTests
     }
 
     [Fact]
-    public void GivenOtherTokenElements_WhenExtracting_ThenOnlyIdentifiersAreIndexed()
+    public void GivenOtherTokenElements_WhenExtracting_ThenIdentifierTokensComeOnlyFromIdentifiers()
     {
-        // gender and telecom are token parameters the catalog does not index yet.
+        // gender and telecom are token parameters too; they must not leak into the identifier parameter.
         var patient = new Patient
         {
             Gender = AdministrativeGender.Female,

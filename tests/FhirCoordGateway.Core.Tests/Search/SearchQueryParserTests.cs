@@ -98,11 +98,11 @@ public class SearchQueryParserTests
     }
 
     [Fact]
-    public void GivenParameterWithModifier_WhenParsingStrictly_Then400NamesIt()
+    public void GivenMissingModifierWithoutBoolean_WhenParsingStrictly_Then400NamesIt()
     {
-        var e = Assert.Throws<FhirOutcomeException>(() => Parser.Parse("Patient", Params(("identifier:missing", "true")), strict: true));
+        var e = Assert.Throws<FhirOutcomeException>(() => Parser.Parse("Patient", Params(("identifier:missing", "maybe")), strict: true));
 
-        Assertions.SingleIssue(e, FailureKind.Invalid, 400, OperationOutcome.IssueType.Invalid, "identifier:missing", "'identifier:missing'");
+        Assertions.SingleIssue(e, FailureKind.Invalid, 400, OperationOutcome.IssueType.Invalid, "identifier:missing", ":missing takes true or false");
     }
 
     [Fact]
@@ -115,12 +115,12 @@ public class SearchQueryParserTests
     }
 
     [Fact]
-    public void GivenNonTokenParameterOfTheType_WhenParsingStrictly_Then400()
+    public void GivenParameterOfAnotherType_WhenParsingStrictly_Then400NamesIt()
     {
-        // "name" is a real Patient parameter, but not yet supported: a conditional interaction must not ignore it.
-        var e = Assert.Throws<FhirOutcomeException>(() => Parser.Parse("Patient", Params(("name", "Chalmers")), strict: true));
+        // "code" is an Observation parameter, not a Patient one: a conditional interaction must not ignore it.
+        var e = Assert.Throws<FhirOutcomeException>(() => Parser.Parse("Patient", Params(("code", "8867-4")), strict: true));
 
-        Assertions.SingleIssue(e, FailureKind.Invalid, 400, OperationOutcome.IssueType.Invalid, "name", "'name'");
+        Assertions.SingleIssue(e, FailureKind.Invalid, 400, OperationOutcome.IssueType.Invalid, "code", "'code' is not supported for Patient");
     }
 
     [Theory]
