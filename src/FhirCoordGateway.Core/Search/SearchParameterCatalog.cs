@@ -99,7 +99,7 @@ public sealed class SearchParameterCatalog
                 {
                     ofType[sp.Code] = new SearchParameterInfo(
                         baseType.GetLiteral(), sp.Code, type, sp.Url, sp.Expression, sp.Description,
-                        (sp.Target ?? []).OfType<VersionIndependentResourceTypesAll>().Select(t => t.GetLiteral()).ToList(), [], Custom: true);
+                        (sp.Target ?? []).OfType<Enum>().Select(t => t.GetLiteral()).ToList(), [], Custom: true);
                 }
             }
         }

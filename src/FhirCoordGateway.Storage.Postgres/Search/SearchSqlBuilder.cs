@@ -66,6 +66,12 @@ internal static class SearchSqlBuilder
     private static string Missing(MissingCriterion m, IReadOnlyList<string> types, string alias, SqlParams p)
     {
         var exists = $"EXISTS (SELECT 1 FROM {TableOf(m.Kind)} x WHERE x.res_id = {alias}.res_id AND x.sp_id = ANY({p.Add(Sp(types, m.Parameter))}))";
+        if (m.Kind == SearchParamKind.Reference)
+        {
+            // A reference given only by identifier has a value too (its rows are the synthetic param:identifier tokens).
+            exists = $"({exists} OR EXISTS (SELECT 1 FROM sp_token x WHERE x.res_id = {alias}.res_id AND x.sp_id = ANY({p.Add(Sp(types, m.Parameter + ":identifier"))})))";
+        }
+
         return m.Missing ? "NOT " + exists : exists;
     }
 
