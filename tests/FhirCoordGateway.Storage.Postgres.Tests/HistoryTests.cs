@@ -47,6 +47,7 @@ public class HistoryTests(PostgresFixture fixture)
         {
             var page = await ReadAsync(type, null, count, c, since);
             Assert.True(page.Entries.Count <= count);
+            Assert.All(page.Entries, e => Assert.True(e.Position < c, $"position {e.Position} is not before the cursor {c}"));
             if (page.NextBefore is { } next)
             {
                 Assert.Equal(count, page.Entries.Count);

@@ -58,6 +58,17 @@ public sealed class Database(NpgsqlDataSource dataSource)
             r => r.GetInt64(0),
             Search.SearchKeys.Hash(Search.SearchKeys.ParamId("Patient", "identifier"), code))).Single();
 
+    /// <summary>
+    /// Index rows, in any sp_* table, whose resource row does not exist. Resource rows are never removed
+    /// (deletes are tombstones), so any such row was left by a write that should have been rolled back.
+    /// </summary>
+    public async Task<long> OrphanIndexRowsAsync()
+    {
+        var tables = new[] { "sp_token", "sp_string", "sp_date", "sp_number", "sp_quantity", "sp_uri", "sp_reference", "sp_composite" };
+        var sql = "SELECT " + string.Join(" + ", tables.Select(t => $"(SELECT count(*) FROM {t} x WHERE NOT EXISTS (SELECT 1 FROM resource r WHERE r.res_id = x.res_id))"));
+        return (await QueryAsync(sql, r => r.GetInt64(0))).Single();
+    }
+
     public async Task<List<T>> QueryAsync<T>(string sql, Func<NpgsqlDataReader, T> read, params object[] values)
     {
         await using var cmd = dataSource.CreateCommand(sql);

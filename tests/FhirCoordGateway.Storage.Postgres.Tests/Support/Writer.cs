@@ -32,7 +32,11 @@ public sealed class Writer(IResourceStore store)
     {
         Clock.Now = Clock.Now.AddMilliseconds(1);
         await using var uow = await store.BeginAsync(CancellationToken.None);
-        await uow.LockAsync($"{resource.TypeName}/{id}", CancellationToken.None);
+        using (var guard = new CancellationTokenSource(Wait.Guard))
+        {
+            await uow.LockAsync($"{resource.TypeName}/{id}", guard.Token);
+        }
+
         var current = await uow.ReadAsync(resource.TypeName, id, CancellationToken.None);
         var version = Versions.Next(resource, id, current);
         await uow.WriteAsync(version, current, CancellationToken.None);
@@ -45,7 +49,11 @@ public sealed class Writer(IResourceStore store)
     {
         Clock.Now = Clock.Now.AddMilliseconds(1);
         await using var uow = await store.BeginAsync(CancellationToken.None);
-        await uow.LockAsync($"{type}/{id}", CancellationToken.None);
+        using (var guard = new CancellationTokenSource(Wait.Guard))
+        {
+            await uow.LockAsync($"{type}/{id}", guard.Token);
+        }
+
         var current = await uow.ReadAsync(type, id, CancellationToken.None) ?? throw new InvalidOperationException($"{type}/{id} does not exist");
         var tombstone = Versions.Tombstone(current);
         await uow.WriteAsync(tombstone, current, CancellationToken.None);
