@@ -185,8 +185,10 @@ internal sealed partial class ValidationRun
         if (candidates.Count == 0 || targets.Any(t => t == CoreSdBase + targetType)) return;
         var targetScope = new Scope
         {
-            Resource = target, RootResource = target, ResourceNode = target.ToPocoNode(),
-            Context = scope.Context, BundleIndex = scope.BundleIndex,
+            Resource = target,
+            Container = target is DomainResource && literal.StartsWith('#') ? scope : null,
+            Terminology = scope.Terminology,
+            BundleIndex = scope.BundleIndex,
         };
         if (!candidates.Any(p => Probe(target, p!.Root, targetScope)))
             _issues.Error(IssueType.Structure, path,

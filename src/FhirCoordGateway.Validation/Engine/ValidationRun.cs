@@ -32,14 +32,25 @@ internal sealed partial class ValidationRun
     }
 
     /// <summary>What the walk knows about the resource being validated (FHIRPath %resource, %rootResource...).</summary>
+    /// <remarks>The POCO node and FHIRPath context are built on first use: most resources need no FHIRPath.</remarks>
     internal sealed class Scope
     {
+        private PocoNode? _node;
+        private FhirEvaluationContext? _context;
+
         public required Resource Resource { get; init; }
-        public required Resource RootResource { get; init; }
-        public required FhirEvaluationContext Context { get; init; }
-        public required PocoNode ResourceNode { get; init; }
+        /// <summary>The scope of the containing resource, for contained resources only.</summary>
+        public Scope? Container { get; init; }
+        public required Hl7.Fhir.Specification.Terminology.ICodeValidationTerminologyService Terminology { get; init; }
         /// <summary>Bundle entries by fullUrl and by "Type/id", for reference resolution.</summary>
         public Dictionary<string, Resource>? BundleIndex { get; init; }
+
+        public Resource RootResource => Container?.RootResource ?? Resource;
+        public PocoNode ResourceNode => _node ??= Resource.ToPocoNode();
+        private PocoNode RootNode => Container?.RootNode ?? ResourceNode;
+
+        public FhirEvaluationContext Context => _context ??=
+            new FhirEvaluationContext { TerminologyService = Terminology }.WithResourceOverrides(ResourceNode, RootNode);
     }
 
     /// <summary>Where an element sits: its parent's definition path and type (for extension contexts).</summary>
@@ -48,15 +59,11 @@ internal sealed partial class ValidationRun
     public void ValidateResource(Resource resource, string path, IEnumerable<string> extraProfiles, Scope? container,
         Dictionary<string, Resource>? bundleIndex)
     {
-        var node = resource.ToPocoNode();
-        var root = container?.RootResource ?? resource;
         var scope = new Scope
         {
             Resource = resource,
-            RootResource = root,
-            ResourceNode = node,
-            Context = new FhirEvaluationContext { TerminologyService = _gen.Terminology.Service }
-                .WithResourceOverrides(node, ReferenceEquals(root, resource) ? node : container!.ResourceNode),
+            Container = container,
+            Terminology = _gen.Terminology.Service,
             BundleIndex = resource is Bundle b ? BuildBundleIndex(b) : bundleIndex,
         };
 

@@ -22,7 +22,8 @@ internal static partial class GrammarValueSets
 
     public static (CodeCheck, string?)? Check(string valueSet, string? system, string code)
     {
-        var url = valueSet.Split('|')[0];
+        int bar = valueSet.IndexOf('|');
+        var url = bar < 0 ? valueSet : valueSet[..bar];
         if (url == MimeTypes && system is null or "urn:ietf:bcp:13")
             return MimeType().IsMatch(code) ? (CodeCheck.Valid, null) : (CodeCheck.Invalid, $"'{code}' is not a MIME type");
         if (url == AllLanguages && system is null or "urn:ietf:bcp:47")
