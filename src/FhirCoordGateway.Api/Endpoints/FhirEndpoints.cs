@@ -37,6 +37,7 @@ public static class FhirEndpoints
         // Routing cannot tell "wrong method" here because /{type} also matches these paths for other methods.
         app.MapMethods(FhirBase.Path + "/metadata", WritingMethods, MethodNotAllowed);
         app.MapMethods(FhirBase.Path + "/_history", WritingMethods, MethodNotAllowed);
+        app.MapFhirBundles();
     }
 
     private static readonly string[] WritingMethods = ["POST", "PUT", "PATCH", "DELETE"];

@@ -48,6 +48,7 @@ public static class GatewayServices
         services.AddSingleton<DeleteHandler>();
         services.AddSingleton<HistoryHandler>();
         services.AddSingleton<SearchHandler>();
+        services.AddFhirBundles(builder.Configuration);
         services.AddSingleton<CapabilityStatementBuilder>();
         services.AddSingleton<FhirBodyReader>();
         services.AddSingleton<FhirBase>();
