@@ -18,10 +18,10 @@ public class BuiltInInvariantTests
     private static Dictionary<string, string> CoreExpressions()
     {
         var result = new Dictionary<string, string>();
-        foreach (var type in new[] { "DomainResource", "Reference", "Period", "Narrative", "ContactPoint", "Quantity", "Attachment" })
+        foreach (var type in new[] { "DomainResource", "Reference", "Period", "Narrative", "ContactPoint", "Quantity", "Attachment", "CarePlan", "Patient" })
         {
             var sd = (StructureDefinition)CoreDefinitionSource.Shared.Resolve("http://hl7.org/fhir/StructureDefinition/" + type)!;
-            foreach (var c in sd.Snapshot!.Element[0].Constraint) result.TryAdd(c.Key!, c.Expression!);
+            foreach (var c in sd.Snapshot!.Element.SelectMany(e => e.Constraint)) result.TryAdd(c.Key!, c.Expression!);
         }
         return result;
     }
@@ -52,6 +52,10 @@ public class BuiltInInvariantTests
         yield return ["cpt-2", new ContactPoint(ContactPoint.ContactPointSystem.Phone, null, "x"), null!];
         yield return ["qty-3", new Quantity { Code = "kg" }, null!];
         yield return ["qty-3", new Quantity { Code = "kg", System = "http://unitsofmeasure.org" }, null!];
+        yield return ["cpl-3", new CarePlan.ActivityComponent { Reference = new ResourceReference("ServiceRequest/1"), Detail = new CarePlan.DetailComponent() }, null!];
+        yield return ["cpl-3", new CarePlan.ActivityComponent { Reference = new ResourceReference("ServiceRequest/1") }, null!];
+        yield return ["pat-1", new Patient.ContactComponent { Gender = AdministrativeGender.Male }, null!];
+        yield return ["pat-1", new Patient.ContactComponent { Telecom = [new ContactPoint { Value = "x" }] }, null!];
         yield return ["att-1", new Attachment { Data = [1, 2] }, null!];
         yield return ["att-1", new Attachment { Data = [1, 2], ContentType = "image/png" }, null!];
     }

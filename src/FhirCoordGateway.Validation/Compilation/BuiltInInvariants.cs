@@ -40,6 +40,10 @@ internal static class BuiltInInvariants
             item is ContactPoint cp ? cp.Value is null || cp.System is not null : null,
         [("qty-3", "code.empty() or system.exists()")] = (item, _, _) =>
             item is Quantity q ? q.Code is null || q.System is not null : null,
+        [("cpl-3", "detail.empty() or reference.empty()")] = (item, _, _) =>
+            item is CarePlan.ActivityComponent a ? a.Detail is null || a.Reference is null : null,
+        [("pat-1", "name.exists() or telecom.exists() or address.exists() or organization.exists()")] = (item, _, _) =>
+            item is Patient.ContactComponent c ? c.Name is not null || c.Telecom.Count > 0 || c.Address is not null || c.Organization is not null : null,
         [("att-1", "data.empty() or contentType.exists()")] = (item, _, _) =>
             item is Attachment a ? a.Data is null || a.ContentType is not null : null,
     };

@@ -46,12 +46,25 @@ internal sealed class ElementNode
 
     public bool HasChildren => ChildOrder.Count > 0;
 
+    /// <summary>
+    /// What this slice fixes at each discriminator path, computed on first use. Safe to cache on the node: a
+    /// local profile is recompiled in every registry generation, and core profiles only refer to core.
+    /// </summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, SliceExpectation> Expectations { get; } = new(StringComparer.Ordinal);
+
     public override string ToString() => SliceName is null ? Path : $"{Path}:{SliceName}";
 }
 
+/// <summary>The fixed value, pattern or binding a slice sets at a discriminator path (all null: nothing).</summary>
+internal sealed record SliceExpectation(DataType? Fixed, DataType? Pattern, ElementDefinition.ElementDefinitionBindingComponent? Binding);
+
 internal enum DiscriminatorKind { Value, Pattern, Exists, Type, Profile }
 
-internal sealed record Discriminator(DiscriminatorKind Kind, string Path);
+internal sealed record Discriminator(DiscriminatorKind Kind, string Path)
+{
+    /// <summary>The path split once: "extension('http://x/y.z')", "value", "ofType(Coding)".</summary>
+    public IReadOnlyList<string> Tokens { get; } = Engine.PathTokens.Parse(Path);
+}
 
 /// <summary>The slicing of one element: discriminators, rules and its slices in declaration order.</summary>
 internal sealed class SliceGroup

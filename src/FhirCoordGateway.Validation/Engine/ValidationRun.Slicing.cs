@@ -82,14 +82,14 @@ internal sealed partial class ValidationRun
 
     private bool DiscriminatorMatches(Base item, ElementNode slice, Discriminator d, Scope scope)
     {
-        var tokens = PathTokens.Parse(d.Path);
+        var tokens = d.Tokens;
         var values = Navigate(item, tokens, scope);
         switch (d.Kind)
         {
             case DiscriminatorKind.Value:
             case DiscriminatorKind.Pattern:
             {
-                var (fixedValue, pattern, binding) = Expectation(slice, tokens);
+                var (fixedValue, pattern, binding) = slice.Expectations.GetOrAdd(d.Path, _ => Expectation(slice, tokens));
                 if (fixedValue is not null) return values.Any(v => FixedMatches(v, fixedValue));
                 if (pattern is not null) return values.Any(v => PatternMatches(v, pattern));
                 if (binding is { Strength: BindingStrength.Required, ValueSet: { } vs })
@@ -165,8 +165,7 @@ internal sealed partial class ValidationRun
     /// type's profile (an extension's url is fixed in the extension definition, Firely #654), then the core type;
     /// a pattern on an ancestor is projected down the path (Firely #336).
     /// </summary>
-    private (DataType? Fixed, DataType? Pattern, ElementDefinition.ElementDefinitionBindingComponent? Binding) Expectation(
-        ElementNode slice, IReadOnlyList<string> tokens)
+    private SliceExpectation Expectation(ElementNode slice, IReadOnlyList<string> tokens)
     {
         ElementNode? node = slice;
         (DataType Value, bool IsFixed, int At)? ancestor = null;
@@ -179,14 +178,14 @@ internal sealed partial class ValidationRun
         if (node is not null)
         {
             if (node.Fixed is not null || node.Pattern is not null || node.Binding is not null)
-                return (node.Fixed, node.Pattern, node.Binding);
+                return new SliceExpectation(node.Fixed, node.Pattern, node.Binding);
         }
         if (ancestor is { } a)
         {
             var projected = Navigate(a.Value, tokens.Skip(a.At).ToList(), null).OfType<DataType>().FirstOrDefault();
-            if (projected is not null) return a.IsFixed ? (projected, null, null) : (null, projected, null);
+            if (projected is not null) return a.IsFixed ? new SliceExpectation(projected, null, null) : new SliceExpectation(null, projected, null);
         }
-        return (null, null, null);
+        return new SliceExpectation(null, null, null);
     }
 
     private ElementNode? FindNode(ElementNode slice, IReadOnlyList<string> tokens)
