@@ -22,7 +22,8 @@ public sealed class RequestLogTests
             HttpMethod.Get, $"/fhir/Patient?identifier={TestData.Ipp}|{ipp}", null, ("X-Request-Id", "log-7f3a21")));
 
         response.EnsureSuccessStatusCode();
-        var requestEvents = sink.Events.Where(e => e.MessageTemplate.Text.StartsWith("HTTP ")).ToList();
+        var requestEvents = sink.Events.Where(e => e.MessageTemplate.Text.StartsWith("HTTP ")
+            && e.Properties["CorrelationId"].ToString() == "\"log-7f3a21\"").ToList();
         var single = Assert.Single(requestEvents);
         Assert.Equal("\"log-7f3a21\"", single.Properties["CorrelationId"].ToString());
         Assert.Equal("\"Patient\"", single.Properties["ResourceType"].ToString());

@@ -34,6 +34,8 @@ public static class GatewayLogging
         app.UseSerilogRequestLogging(options =>
         {
             options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms";
+            // This host's logger, not the static one: several hosts in one process (tests) must not mix their events.
+            options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
             options.EnrichDiagnosticContext = (diagnostics, http) =>
             {
                 diagnostics.Set("CorrelationId", http.TraceIdentifier);

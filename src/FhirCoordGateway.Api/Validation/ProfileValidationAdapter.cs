@@ -45,12 +45,29 @@ public sealed class ProfileValidationAdapter(FhirProfileValidator validator) : I
                 $"The snapshot of {profile.Url} cannot be generated: {e.Message}", "StructureDefinition.differential")];
         }
 
-        return generator.Outcome?.Issue
+        var generatorErrors = generator.Outcome?.Issue
             .Where(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal)
             .Select(i =>
             {
                 i.Diagnostics = $"Snapshot generation: {i.Diagnostics ?? i.Details?.Text}";
                 return i;
             }) ?? [];
+        return generatorErrors.Concat(UnmatchedDifferentialElements(profile, copy));
+    }
+
+    /// <summary>
+    /// The SDK's generator silently drops a differential element whose path the base does not have
+    /// (e.g. a misspelt element): such a profile would constrain nothing while looking fine, so it is refused.
+    /// </summary>
+    private static IEnumerable<OperationOutcome.IssueComponent> UnmatchedDifferentialElements(StructureDefinition profile, StructureDefinition withSnapshot)
+    {
+        var snapshotIds = withSnapshot.Snapshot?.Element.Select(e => e.ElementId).ToHashSet(StringComparer.Ordinal) ?? [];
+        var snapshotPaths = withSnapshot.Snapshot?.Element.Select(e => e.Path).ToHashSet(StringComparer.Ordinal) ?? [];
+        return profile.Differential.Element
+            .Select((element, index) => (element, index))
+            .Where(x => x.element.ElementId is { } id ? !snapshotIds.Contains(id) : !snapshotPaths.Contains(x.element.Path))
+            .Select(x => Core.Outcomes.Outcomes.Issue(OperationOutcome.IssueSeverity.Error, OperationOutcome.IssueType.Structure,
+                $"Differential element '{x.element.ElementId ?? x.element.Path}' matches no element of the base definition.",
+                $"StructureDefinition.differential.element[{x.index}]"));
     }
 }

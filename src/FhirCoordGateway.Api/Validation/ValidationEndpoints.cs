@@ -39,7 +39,8 @@ public static class ValidationEndpoints
         FhirProfileValidator validator, ReadHandler read)
     {
         ResourceTypes.EnsureSupported(type);
-        var body = await reader.ReadForValidationAsync(http.Request, http.RequestAborted);
+        // mode=delete needs no body.
+        var body = HasBody(http.Request) ? await reader.ReadForValidationAsync(http.Request, http.RequestAborted) : new ParsedBody(null, null);
         var arguments = ValidateArguments.From(http.Request.Query, body.Resource as Parameters, type);
         var resource = arguments.Resource ?? body.Resource;
         if (body.Failure is not null)
@@ -165,6 +166,8 @@ public static class ValidationEndpoints
 
         return ((Parameters)cached!).Parameter.FirstOrDefault(p => p.Name == name)?.Value?.ToString();
     }
+
+    private static bool HasBody(HttpRequest request) => request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0;
 
     private static OperationOutcome Informative(OperationOutcome outcome)
     {
