@@ -24,6 +24,7 @@ public static class FhirEndpoints
         fhir.MapValidation();
         fhir.MapGet("/_history", HistorySystem).Is(FhirInteraction.HistorySystem);
         fhir.MapGet("/{type:fhirtype}", Search).Is(FhirInteraction.SearchType);
+        fhir.MapFhirSearch();
         fhir.MapPost("/{type:fhirtype}", Create).Is(FhirInteraction.Create);
         fhir.MapPut("/{type:fhirtype}", ConditionalUpdate).Is(FhirInteraction.Update);
         fhir.MapDelete("/{type:fhirtype}", ConditionalDelete).Is(FhirInteraction.Delete);
@@ -122,14 +123,8 @@ public static class FhirEndpoints
         http.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 
-    internal static async Task Search(HttpContext http, string type, SearchHandler handler, SearchQueryParser parser, FhirBase fhirBase)
-    {
-        ResourceTypes.EnsureSupported(type);
-        var baseUrl = fhirBase.Of(http.Request);
-        var query = parser.Parse(type, QueryOf(http), strict: false);
-        var bundle = await handler.HandleAsync(baseUrl, query, http.Request.Query["_count"].FirstOrDefault(), baseUrl + "/" + type + http.Request.QueryString, http.RequestAborted);
-        await FhirResponses.WriteAsync(http, 200, bundle);
-    }
+    internal static Task Search(HttpContext http, string type, SearchHandler handler, SearchQueryParser parser, FhirBase fhirBase) =>
+        SearchEndpoints.TypeSearch(http, type, handler, parser, fhirBase);
 
     private static Task HistorySystem(HttpContext http, HistoryHandler handler, FhirBase fhirBase) =>
         History(http, handler, fhirBase, null, null);

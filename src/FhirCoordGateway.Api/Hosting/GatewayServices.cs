@@ -38,9 +38,7 @@ public static class GatewayServices
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IResourceIdGenerator, GuidV7IdGenerator>();
         services.AddSingleton<IRequestAuthorizer, AllowAllAuthorizer>();
-        services.AddSingleton<SearchParameterCatalog>();
-        services.AddSingleton<SearchQueryParser>();
-        services.AddSingleton<SearchIndexer>();
+        builder.AddSearch();
         services.AddSingleton<VersionFactory>();
         services.AddSingleton<CreateHandler>();
         services.AddSingleton<ReadHandler>();

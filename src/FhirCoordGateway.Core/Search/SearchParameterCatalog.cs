@@ -82,7 +82,7 @@ public sealed class SearchParameterCatalog
             }
 
             ofType.TryAdd(p.Code, new SearchParameterInfo(
-                p.Resource, p.Code, p.Type, p.Url, p.Expression, p.Description?.ToString(),
+                p.Resource, p.Code, p.Type, p.Url, p.Expression, Documentation(p.Description?.ToString(), p.Type, p.Expression),
                 (p.Target ?? []).Select(t => t.GetLiteral()).ToList(), components.OfType<CompositeComponent>().ToList()));
         }
 
@@ -120,6 +120,10 @@ public sealed class SearchParameterCatalog
 
     private static SearchParameterInfo Common(string type, string code, SearchParamType t, string expression, string doc) =>
         new(type, code, t, "http://hl7.org/fhir/SearchParameter/Resource-" + code.TrimStart('_').ToLowerInvariant(), expression, doc, [], []);
+
+    /// <summary>The definition's description, or (the SDK's model info carries none for most) its type and expression.</summary>
+    private static string Documentation(string? description, SearchParamType type, string? expression) =>
+        description is { Length: > 0 } d ? d : $"{type.GetLiteral()} search on {expression}.";
 
     private static bool SupportedComposite(List<CompositeComponent?> components) =>
         components.Count == 2 && components[0]?.Type == SearchParamType.Token && components[1] is { } second

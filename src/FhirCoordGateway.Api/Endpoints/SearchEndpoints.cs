@@ -1,0 +1,123 @@
+using FhirCoordGateway.Api.Http;
+using FhirCoordGateway.Core.Interactions;
+using FhirCoordGateway.Core.Outcomes;
+using FhirCoordGateway.Core.Search;
+using FhirCoordGateway.Core.Security;
+using FhirCoordGateway.Core.Storage;
+
+namespace FhirCoordGateway.Api.Endpoints;
+
+/// <summary>
+/// Search entry points: <c>GET|POST [type]?</c> / <c>[type]/_search</c>, system search (<c>_type</c>), compartment
+/// search <c>Patient/{id}/[type]</c> and <c>Patient/{id}/$everything</c>. Unknown parameters are ignored unless the
+/// request says <c>Prefer: handling=strict</c>. https://hl7.org/fhir/R4/http.html#search
+/// </summary>
+public static class SearchEndpoints
+{
+    public static void MapFhirSearch(this RouteGroupBuilder fhir)
+    {
+        fhir.MapGet("/", SystemSearch).Is(FhirInteraction.SearchSystem);
+        fhir.MapPost("/_search", SystemSearch).Is(FhirInteraction.SearchSystem);
+        fhir.MapPost("/{type:fhirtype}/_search", TypeSearchPost).Is(FhirInteraction.SearchType);
+        fhir.MapGet("/Patient/{id}/$everything", Everything).Is(FhirInteraction.Operation, "everything", "Patient");
+        fhir.MapGet("/{compartment:fhirtype}/{id}/{type:fhirtype}", CompartmentSearch).Is(FhirInteraction.SearchType);
+    }
+
+    /// <summary><c>GET [type]?...</c> (called by <see cref="FhirEndpoints"/>).</summary>
+    internal static async Task TypeSearch(HttpContext http, string type, SearchHandler handler, SearchQueryParser parser, FhirBase fhirBase)
+    {
+        ResourceTypes.EnsureSupported(type);
+        await SearchAsync(http, type, type, await ParametersAsync(http), handler, parser, fhirBase, null);
+    }
+
+    private static Task TypeSearchPost(HttpContext http, string type, SearchHandler handler, SearchQueryParser parser, FhirBase fhirBase) =>
+        TypeSearch(http, type, handler, parser, fhirBase);
+
+    private static async Task SystemSearch(HttpContext http, SearchHandler handler, SearchQueryParser parser, FhirBase fhirBase)
+    {
+        var baseUrl = fhirBase.Of(http.Request);
+        var query = parser.ParseSystem(await ParametersAsync(http), Strict(http.Request), baseUrl);
+        await FhirResponses.WriteAsync(http, 200, await handler.HandleAsync(baseUrl, "", query, http.RequestAborted));
+    }
+
+    private static async Task CompartmentSearch(HttpContext http, string compartment, string id, string type, SearchHandler handler, SearchQueryParser parser, FhirBase fhirBase)
+    {
+        if (compartment != "Patient")
+        {
+            throw FhirOutcomeException.Of(FailureKind.NotFound, $"Compartment {compartment} is not supported; only Patient is.");
+        }
+
+        ResourceTypes.EnsureValidId(id);
+        await SearchAsync(http, type, $"{compartment}/{id}/{type}", await ParametersAsync(http), handler, parser, fhirBase, new CompartmentCriterion(compartment, id));
+    }
+
+    /// <summary>
+    /// <c>Patient/{id}/$everything</c>: the patient and every resource of its compartment, with <c>_since</c>,
+    /// <c>_type</c>, <c>_count</c> and paging. https://hl7.org/fhir/R4/operation-patient-everything.html
+    /// </summary>
+    private static async Task Everything(HttpContext http, string id, SearchHandler handler, SearchQueryParser parser, FhirBase fhirBase, IResourceStore store)
+    {
+        ResourceTypes.EnsureValidId(id);
+        if (await store.ReadAsync("Patient", id, http.RequestAborted) is not { Deleted: false })
+        {
+            throw FhirOutcomeException.Of(FailureKind.NotFound, $"Patient/{id} does not exist.");
+        }
+
+        var all = (await ParametersAsync(http)).ToList();
+        var since = all.Where(p => p.Key == "_since").Select(p => p.Value).LastOrDefault();
+        var rest = all.Where(p => p.Key is "_type" or "_count" or "_page" or "_format" or "_pretty").ToList();
+        if (!rest.Any(p => p.Key == "_type"))
+        {
+            rest.Add(KeyValuePair.Create("_type", string.Join(',', CompartmentDefinitions.Patient.Keys.Order(StringComparer.Ordinal))));
+        }
+
+        var baseUrl = fhirBase.Of(http.Request);
+        var query = parser.ParseSystem(rest, strict: true, baseUrl);
+        var criteria = new List<SearchCriterion>(query.Criteria) { new CompartmentCriterion("Patient", id) };
+        var understood = query.Understood.Where(p => p.Key != "_type" || all.Any(a => a.Key == "_type")).ToList();
+        if (since is not null)
+        {
+            criteria.Add(parser.Parse("Patient", [KeyValuePair.Create("_lastUpdated", "ge" + since)], strict: true).Criteria[0]);
+            understood.Add(KeyValuePair.Create("_since", since));
+        }
+
+        query = query with { Criteria = criteria, Understood = understood };
+        await FhirResponses.WriteAsync(http, 200, await handler.HandleAsync(baseUrl, $"Patient/{id}/$everything", query, http.RequestAborted));
+    }
+
+    private static async Task SearchAsync(
+        HttpContext http, string type, string path, IEnumerable<KeyValuePair<string, string>> parameters, SearchHandler handler, SearchQueryParser parser, FhirBase fhirBase, SearchCriterion? mandatory)
+    {
+        var baseUrl = fhirBase.Of(http.Request);
+        var query = parser.Parse(type, parameters, Strict(http.Request), baseUrl);
+        if (mandatory is not null)
+        {
+            query = query with { Criteria = [.. query.Criteria, mandatory] };
+        }
+
+        await FhirResponses.WriteAsync(http, 200, await handler.HandleAsync(baseUrl, path, query, http.RequestAborted));
+    }
+
+    /// <summary>The query string, plus the form body of a POST (application/x-www-form-urlencoded).</summary>
+    private static async Task<IEnumerable<KeyValuePair<string, string>>> ParametersAsync(HttpContext http)
+    {
+        var list = http.Request.Query.SelectMany(p => p.Value.Select(v => KeyValuePair.Create(p.Key, v ?? ""))).ToList();
+        if (HttpMethods.IsPost(http.Request.Method))
+        {
+            if (!http.Request.HasFormContentType)
+            {
+                throw FhirOutcomeException.Of(FailureKind.Invalid, "POST _search needs an application/x-www-form-urlencoded body.");
+            }
+
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            list.AddRange(form.SelectMany(p => p.Value.Select(v => KeyValuePair.Create(p.Key, v ?? ""))));
+        }
+
+        return list;
+    }
+
+    /// <summary><c>Prefer: handling=strict</c> (RFC 7240, https://hl7.org/fhir/R4/search.html#errors).</summary>
+    private static bool Strict(HttpRequest request) =>
+        request.Headers["Prefer"].Any(h => (h ?? "").Split([',', ';'], StringSplitOptions.TrimEntries)
+            .Any(p => p.Equals("handling=strict", StringComparison.OrdinalIgnoreCase)));
+}

@@ -1,0 +1,30 @@
+using FhirCoordGateway.Api.Validation;
+using FhirCoordGateway.Core.Capabilities;
+using FhirCoordGateway.Core.Search;
+using FhirCoordGateway.Core.Search.Parameters;
+
+namespace FhirCoordGateway.Api.Hosting;
+
+/// <summary>
+/// Search wiring: options (<c>Fhir:Search</c>), the parameter catalog with the profiles' SearchParameters, local
+/// ValueSets for <c>:in</c>, the indexer, parser and CapabilityStatement contribution.
+/// </summary>
+public static class SearchServices
+{
+    public static void AddSearch(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var options = builder.Configuration.GetSection("Fhir:Search").Get<SearchOptions>() ?? new SearchOptions();
+        services.AddSingleton(options);
+        services.AddSingleton(sp => SearchProfiles.Load(ProfilesFolder.Find(builder.Configuration, builder.Environment)));
+        services.AddSingleton(sp => new SearchParameterCatalog(sp.GetRequiredService<SearchProfiles>().SearchParameters));
+        services.AddSingleton<ILocalValueSets>(sp =>
+        {
+            var profiles = sp.GetRequiredService<SearchProfiles>();
+            return new LocalValueSets(profiles.ValueSets, profiles.CodeSystems);
+        });
+        services.AddSingleton<SearchQueryParser>();
+        services.AddSingleton<SearchIndexer>();
+        services.AddSingleton<ICapabilityContributor, SearchCapabilities>();
+    }
+}
