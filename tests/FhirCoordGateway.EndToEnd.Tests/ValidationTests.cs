@@ -89,7 +89,7 @@ public sealed class ValidationTests(GatewayFactory gateway)
 
         var response = await http.GetAsync($"/fhir/Patient/{created.Id}/$validate?profile={Uri.EscapeDataString(InsProfile)}");
         var deleteMode = await http.PostAsync($"/fhir/Patient/{created.Id}/$validate?mode=delete", null);
-        var badMode = await http.PostAsync("/fhir/Patient/$validate?mode=update", Http.Json("""{"resourceType":"Patient"}"""));
+        var badMode = await http.PostAsync("/fhir/Patient/$validate?mode=update", Http.Json("""{"resourceType":"Patient","active":true}"""));
 
         var outcome = await Http.ReadOutcome(response);
         Assert.Contains(outcome.Issue, i => i.Severity == OperationOutcome.IssueSeverity.Error);

@@ -56,16 +56,22 @@ public sealed class ProfileValidationAdapter(FhirProfileValidator validator) : I
     }
 
     /// <summary>
-    /// The SDK's generator silently drops a differential element whose path the base does not have
-    /// (e.g. a misspelt element): such a profile would constrain nothing while looking fine, so it is refused.
+    /// The SDK's generator copies a differential element whose path the base does not have (e.g. a misspelt
+    /// element) into the snapshot without a type and reports nothing: such a profile would constrain nothing
+    /// while looking fine, so it is refused.
     /// </summary>
     private static IEnumerable<OperationOutcome.IssueComponent> UnmatchedDifferentialElements(StructureDefinition profile, StructureDefinition withSnapshot)
     {
-        var snapshotIds = withSnapshot.Snapshot?.Element.Select(e => e.ElementId).ToHashSet(StringComparer.Ordinal) ?? [];
-        var snapshotPaths = withSnapshot.Snapshot?.Element.Select(e => e.Path).ToHashSet(StringComparer.Ordinal) ?? [];
-        return profile.Differential.Element
+        var snapshot = withSnapshot.Snapshot?.Element ?? [];
+        bool Known(ElementDefinition differential)
+        {
+            var match = snapshot.FirstOrDefault(e => differential.ElementId is { } id ? e.ElementId == id : e.Path == differential.Path);
+            return match is not null && (match.Path?.Contains('.') != true || match.Type.Count > 0 || match.ContentReference is not null);
+        }
+
+        return (profile.Differential?.Element ?? [])
             .Select((element, index) => (element, index))
-            .Where(x => x.element.ElementId is { } id ? !snapshotIds.Contains(id) : !snapshotPaths.Contains(x.element.Path))
+            .Where(x => !Known(x.element))
             .Select(x => Core.Outcomes.Outcomes.Issue(OperationOutcome.IssueSeverity.Error, OperationOutcome.IssueType.Structure,
                 $"Differential element '{x.element.ElementId ?? x.element.Path}' matches no element of the base definition.",
                 $"StructureDefinition.differential.element[{x.index}]"));
