@@ -133,6 +133,21 @@ public class RegistryTests
     }
 
     [Fact]
+    public void GivenProfileRemoved_WhenValidating_ThenItIsUnknownAgain()
+    {
+        var registry = new ProfileRegistry();
+        var validator = new FhirProfileValidator(registry);
+        registry.AddOrReplace(PatientProfile(Url, Min1("Patient.birthDate")));
+        Assert.Equal(["error structure Patient.birthDate"], TestSupport.Render(validator.Validate(Patient())));
+
+        var removal = registry.Remove(Url);
+
+        Assert.True(removal.Success);
+        Assert.Null(registry.Current.Resolve(Url));
+        Assert.Equal(["error not-found Patient.meta.profile[0]"], TestSupport.Render(validator.Validate(Patient())));
+    }
+
+    [Fact]
     public void GivenNonConformanceResource_WhenAdded_ThenRejected()
     {
         var write = new ProfileRegistry().AddOrReplace(new Patient { Id = "x" });

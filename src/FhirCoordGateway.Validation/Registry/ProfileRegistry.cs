@@ -93,63 +93,72 @@ public sealed class ProfileRegistry
                 changed.Add(url);
             }
 
-            // Snapshots: the changed StructureDefinitions and every local one deriving from them.
-            var snapshots = new Dictionary<string, Resource>(StringComparer.Ordinal);
-            foreach (var (url, r) in sources)
-                if (r is not StructureDefinition) snapshots[url] = r;
-            var resolver = new MultiResolver(new DictionaryResolver(snapshots), _core);
-            var previous = _current;
-            foreach (var sd in DependencyOrder(sources.Values.OfType<StructureDefinition>()))
-            {
-                var url = sd.Url!;
-                bool affected = changed.Contains(url) || DependsOn(sd, changed, sources);
-                if (!affected && previous.LocalMap.TryGetValue(url, out var kept))
-                {
-                    snapshots[url] = kept;
-                    continue;
-                }
-                var (withSnapshot, issues) = GenerateSnapshot(sd, resolver);
-                if (withSnapshot is null)
-                {
-                    rejected.Add(url);
-                    outcome.Issue.AddRange(issues);
-                    sources.Remove(url);
-                    // Keep the previous accepted version, if any, so a bad revision does not remove a profile.
-                    if (_sources.TryGetValue(url, out var old)) sources[url] = old;
-                    if (previous.LocalMap.TryGetValue(url, out var oldSnap)) snapshots[url] = oldSnap;
-                    continue;
-                }
-                snapshots[url] = withSnapshot;
-                if (changed.Contains(url)) accepted.Add(url);
-            }
-            accepted.AddRange(changed.Where(u => sources.TryGetValue(u, out var r) && r is not StructureDefinition));
-
-            var local = new Dictionary<string, Resource>(StringComparer.Ordinal);
-            foreach (var (url, r) in snapshots)
-            {
-                local[url] = r;
-                if (VersionOf(r) is { Length: > 0 } v) local[url + "|" + v] = r;
-            }
-            _sources = sources;
-            _current = new RegistryGeneration(previous.Number + 1, _core, local, _coreCompiled);
-            if (outcome.Issue.Count == 0)
-                outcome.Issue.Add(Issue(OperationOutcome.IssueSeverity.Information, OperationOutcome.IssueType.Informational,
-                    $"{accepted.Count} conformance resource(s) accepted"));
-            return new ConformanceWriteResult(outcome, accepted, rejected);
+            return Commit(sources, changed, outcome, accepted, rejected);
         }
     }
 
-    /// <summary>Removes a local conformance resource (and re-derives the profiles based on it).</summary>
+    /// <summary>
+    /// Regenerates the snapshots of the changed StructureDefinitions and of the local ones deriving from them, then
+    /// publishes the next generation. Called under the write lock.
+    /// </summary>
+    private ConformanceWriteResult Commit(Dictionary<string, Resource> sources, HashSet<string> changed,
+        OperationOutcome outcome, List<string> accepted, List<string> rejected)
+    {
+        // Snapshots: the changed StructureDefinitions and every local one deriving from them.
+        var snapshots = new Dictionary<string, Resource>(StringComparer.Ordinal);
+        foreach (var (url, r) in sources)
+            if (r is not StructureDefinition) snapshots[url] = r;
+        var resolver = new MultiResolver(new DictionaryResolver(snapshots), _core);
+        var previous = _current;
+        foreach (var sd in DependencyOrder(sources.Values.OfType<StructureDefinition>()))
+        {
+            var url = sd.Url!;
+            bool affected = changed.Contains(url) || DependsOn(sd, changed, sources);
+            if (!affected && previous.LocalMap.TryGetValue(url, out var kept))
+            {
+                snapshots[url] = kept;
+                continue;
+            }
+            var (withSnapshot, issues) = GenerateSnapshot(sd, resolver);
+            if (withSnapshot is null)
+            {
+                rejected.Add(url);
+                outcome.Issue.AddRange(issues);
+                sources.Remove(url);
+                // Keep the previous accepted version, if any, so a bad revision does not remove a profile.
+                if (_sources.TryGetValue(url, out var old)) sources[url] = old;
+                if (previous.LocalMap.TryGetValue(url, out var oldSnap)) snapshots[url] = oldSnap;
+                continue;
+            }
+            snapshots[url] = withSnapshot;
+            if (changed.Contains(url)) accepted.Add(url);
+        }
+        accepted.AddRange(changed.Where(u => sources.TryGetValue(u, out var r) && r is not StructureDefinition));
+
+        var local = new Dictionary<string, Resource>(StringComparer.Ordinal);
+        foreach (var (url, r) in snapshots)
+        {
+            local[url] = r;
+            if (VersionOf(r) is { Length: > 0 } v) local[url + "|" + v] = r;
+        }
+        _sources = sources;
+        _current = new RegistryGeneration(previous.Number + 1, _core, local, _coreCompiled);
+        if (outcome.Issue.Count == 0)
+            outcome.Issue.Add(Issue(OperationOutcome.IssueSeverity.Information, OperationOutcome.IssueType.Informational,
+                $"{accepted.Count} conformance resource(s) accepted"));
+        return new ConformanceWriteResult(outcome, accepted, rejected);
+    }
+
+    /// <summary>Removes a local conformance resource (and re-derives the local profiles based on it).</summary>
     public ConformanceWriteResult Remove(string url)
     {
         lock (_writeLock)
         {
             if (!_sources.ContainsKey(url))
                 return new ConformanceWriteResult(new OperationOutcome(), [], []);
-            var remaining = _sources.Where(kv => kv.Key != url).Select(kv => kv.Value).ToList();
-            _sources = new Dictionary<string, Resource>(StringComparer.Ordinal);
-            _current = new RegistryGeneration(_current.Number, _core, new Dictionary<string, Resource>(), _coreCompiled);
-            return AddOrReplace(remaining);
+            var sources = new Dictionary<string, Resource>(_sources, StringComparer.Ordinal);
+            sources.Remove(url);
+            return Commit(sources, [url], new OperationOutcome(), [], []);
         }
     }
 
