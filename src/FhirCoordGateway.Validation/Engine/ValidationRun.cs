@@ -131,13 +131,23 @@ internal sealed partial class ValidationRun
         // A resource inside an element (contained, Bundle.entry.resource, Parameters.parameter.resource).
         if (item is Resource inner && !ReferenceEquals(inner, scope.Resource))
         {
-            if (node.Types.Length > 0 && MatchType(node.Types, item) is null)
+            var resourceType = node.Types.Length > 0 ? MatchType(node.Types, item) : null;
+            if (node.Types.Length > 0 && resourceType is null)
             {
                 _issues.Error(IssueType.Structure, path, $"Type {typeName} is not allowed here (allowed: {string.Join(", ", node.Types.Select(t => t.Code))})");
                 return;
             }
             bool contained = node.Name == "contained";
-            ValidateResource(inner, path, [], contained ? scope : null, scope.BundleIndex);
+            var containerScope = contained ? scope : null;
+            // A profile on the element (a Bundle profile's entry.resource): one of them must be met, as for datatypes.
+            var profiles = resourceType?.Profiles ?? [];
+            if (profiles.Length > 1)
+            {
+                var probeScope = new Scope { Resource = inner, Container = containerScope, Terminology = scope.Terminology, BundleIndex = scope.BundleIndex };
+                var passing = profiles.FirstOrDefault(p => _gen.GetProfile(p) is { } cp && cp.Type == inner.TypeName && Probe(inner, cp.Root, probeScope));
+                profiles = [passing ?? profiles[0]];
+            }
+            ValidateResource(inner, path, profiles, containerScope, scope.BundleIndex);
             return;
         }
 
