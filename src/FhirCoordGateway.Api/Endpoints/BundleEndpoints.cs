@@ -18,6 +18,7 @@ public static class BundleEndpoints
     {
         var fhir = app.MapGroup(FhirBase.Path).AddEndpointFilter<FhirAuthorizationFilter>();
         fhir.MapPost("/", Bundle).WithMetadata(new FhirInteractionMetadata(FhirInteraction.Transaction));
+        app.MapFhirPatch();
     }
 
     private static async Task Bundle(

@@ -1,3 +1,4 @@
+using FhirCoordGateway.Core.Capabilities;
 using FhirCoordGateway.Core.Patch;
 using FhirCoordGateway.Core.Transactions;
 using Microsoft.Extensions.Options;
@@ -14,5 +15,6 @@ public static class BundleServices
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<BundleOptions>>().Value);
         services.AddSingleton<PatchHandler>();
         services.AddSingleton<BundleHandler>();
+        services.AddSingleton<ICapabilityContributor, BundleCapabilities>();
     }
 }

@@ -42,7 +42,8 @@ public sealed class FhirBodyReader(IOptions<FhirServerOptions> options)
         }
     }
 
-    private async Task<byte[]> ReadBytesAsync(HttpRequest request, CancellationToken ct)
+    /// <summary>The raw body within the size limit (413 above it, 400 when empty), for bodies that are not resources (JSON Patch).</summary>
+    public async Task<byte[]> ReadBytesAsync(HttpRequest request, CancellationToken ct)
     {
         var limit = options.Value.MaxRequestBodyBytes;
         if (request.ContentLength > limit)
