@@ -106,7 +106,12 @@ internal static class Startup
         using var process = Process.GetCurrentProcess();
         Console.WriteLine($"core index: {coreMs:F0} ms; + profiles/ load and snapshots: {loadMs:F0} ms; + warm-up (one validation per example): {warmMs:F0} ms");
         Console.WriteLine($"managed heap of the loaded, warmed validator: {(after - before) / 1048576.0:F1} MiB; process working set: {process.WorkingSet64 / 1048576.0:F0} MiB; peak: {process.PeakWorkingSet64 / 1048576.0:F0} MiB");
+        // Again, with the JIT warm: what start-up would cost without first-call compilation.
+        sw.Restart();
+        var again = Inputs.LoadValidator();
+        Console.WriteLine($"second profiles/ load in the same process (JIT warm): {sw.Elapsed.TotalMilliseconds:F0} ms");
         GC.KeepAlive(validator);
+        GC.KeepAlive(again);
         return 0;
     }
 }
