@@ -197,6 +197,40 @@ public sealed class SearchEndToEndTests(GatewayFactory gateway)
         Assert.Contains("_text and _content are not supported", statement.Rest.Single().Documentation);
     }
 
+    [Fact]
+    public async Task GivenIndexRowsLost_WhenReindexing_ThenTheJobReportsProgressAndSearchFindsTheResourceAgain()
+    {
+        var client = gateway.Fhir();
+        var family = TestData.Unique("Reidx");
+        var id = (await client.CreateAsync(NewPatient(family)))!.Id;
+        await using (var dataSource = Npgsql.NpgsqlDataSource.Create(GatewayFactory.ConnectionString))
+        await using (var cmd = dataSource.CreateCommand("DELETE FROM sp_string WHERE res_id = (SELECT res_id FROM resource WHERE res_type = 'Patient' AND fhir_id = $1)"))
+        {
+            cmd.Parameters.AddWithValue(id);
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        Assert.Empty((await client.SearchAsync<Patient>([$"family={family}"]))!.Entry);
+
+        var http = gateway.CreateClient();
+        var started = await http.PostAsync("/fhir/$reindex?resourceType=Patient", null);
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var location = started.Content.Headers.ContentLocation ?? new Uri(started.Headers.GetValues("Content-Location").Single());
+        Parameters status;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        do
+        {
+            await Task.Delay(200);
+            var body = await http.GetStringAsync(location.PathAndQuery);
+            status = (Parameters)new FhirJsonDeserializer().DeserializeResource(body);
+        }
+        while (status.GetSingleValue<Code>("status")!.Value != "completed" && DateTime.UtcNow < deadline);
+
+        Assert.Equal("completed", status.GetSingleValue<Code>("status")!.Value);
+        Assert.True(status.GetSingleValue<Integer>("processed")!.Value >= 1);
+        Assert.Equal([id], (await client.SearchAsync<Patient>([$"family={family}"]))!.Entry.Select(e => e.Resource!.Id));
+    }
+
     private static async Task<Bundle> ReadBundle(HttpClient http, string url)
     {
         var response = await http.GetAsync(url);

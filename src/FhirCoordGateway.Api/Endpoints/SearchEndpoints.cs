@@ -2,6 +2,7 @@ using FhirCoordGateway.Api.Http;
 using FhirCoordGateway.Core.Interactions;
 using FhirCoordGateway.Core.Outcomes;
 using FhirCoordGateway.Core.Search;
+using FhirCoordGateway.Core.Search.Reindex;
 using FhirCoordGateway.Core.Security;
 using FhirCoordGateway.Core.Storage;
 
@@ -21,6 +22,52 @@ public static class SearchEndpoints
         fhir.MapPost("/{type:fhirtype}/_search", TypeSearchPost).Is(FhirInteraction.SearchType);
         fhir.MapGet("/Patient/{id}/$everything", Everything).Is(FhirInteraction.Operation, "everything", "Patient");
         fhir.MapGet("/{compartment:fhirtype}/{id}/{type:fhirtype}", CompartmentSearch).Is(FhirInteraction.SearchType);
+        fhir.MapPost("/$reindex", StartReindex).Is(FhirInteraction.Operation, "reindex");
+        fhir.MapGet("/$reindex/{jobId:guid}", ReindexStatus).Is(FhirInteraction.Operation, "reindex");
+    }
+
+    /// <summary>
+    /// <c>POST $reindex[?resourceType=X]</c>: queues a background job rebuilding the index rows (after a SearchParameter was
+    /// added or changed); 202 with the job id and its status URL in Content-Location.
+    /// </summary>
+    private static async Task StartReindex(HttpContext http, IReindexStore store, FhirBase fhirBase)
+    {
+        var type = http.Request.Query["resourceType"].FirstOrDefault();
+        if (type is not null)
+        {
+            ResourceTypes.EnsureSupported(type);
+        }
+
+        var id = await store.CreateAsync(type, http.RequestAborted);
+        http.Response.Headers.ContentLocation = $"{fhirBase.Of(http.Request)}/$reindex/{id}";
+        await FhirResponses.WriteAsync(http, StatusCodes.Status202Accepted, StatusOf((await store.GetAsync(id, http.RequestAborted))!));
+    }
+
+    private static async Task ReindexStatus(HttpContext http, Guid jobId, IReindexStore store)
+    {
+        var status = await store.GetAsync(jobId, http.RequestAborted)
+            ?? throw FhirOutcomeException.Of(FailureKind.NotFound, $"Reindex job {jobId} does not exist.");
+        await FhirResponses.WriteAsync(http, 200, StatusOf(status));
+    }
+
+    private static Hl7.Fhir.Model.Parameters StatusOf(Core.Search.Reindex.ReindexStatus s)
+    {
+        var p = new Hl7.Fhir.Model.Parameters();
+        p.Add("jobId", new Hl7.Fhir.Model.FhirString(s.JobId.ToString()));
+        p.Add("status", new Hl7.Fhir.Model.Code(s.Status));
+        p.Add("processed", new Hl7.Fhir.Model.Integer((int)Math.Min(s.Processed, int.MaxValue)));
+        p.Add("total", new Hl7.Fhir.Model.Integer((int)Math.Min(s.Total, int.MaxValue)));
+        if (s.ResourceType is not null)
+        {
+            p.Add("resourceType", new Hl7.Fhir.Model.Code(s.ResourceType));
+        }
+
+        if (s.Error is not null)
+        {
+            p.Add("error", new Hl7.Fhir.Model.FhirString(s.Error));
+        }
+
+        return p;
     }
 
     /// <summary><c>GET [type]?...</c> (called by <see cref="FhirEndpoints"/>).</summary>

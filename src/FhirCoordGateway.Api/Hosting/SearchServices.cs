@@ -2,6 +2,8 @@ using FhirCoordGateway.Api.Validation;
 using FhirCoordGateway.Core.Capabilities;
 using FhirCoordGateway.Core.Search;
 using FhirCoordGateway.Core.Search.Parameters;
+using FhirCoordGateway.Core.Search.Reindex;
+using FhirCoordGateway.Storage.Postgres.Search;
 
 namespace FhirCoordGateway.Api.Hosting;
 
@@ -26,5 +28,8 @@ public static class SearchServices
         services.AddSingleton<SearchQueryParser>();
         services.AddSingleton<SearchIndexer>();
         services.AddSingleton<ICapabilityContributor, SearchCapabilities>();
+        services.AddSingleton<IReindexStore, PostgresReindexStore>();
+        services.AddSingleton<ReindexJob>();
+        services.AddHostedService<ReindexHostedService>();
     }
 }

@@ -1,0 +1,59 @@
+using FhirCoordGateway.Core.Interactions;
+using Microsoft.Extensions.Logging;
+
+namespace FhirCoordGateway.Core.Search.Reindex;
+
+/// <summary>State of a reindex job, with its progress.</summary>
+public sealed record ReindexStatus(Guid JobId, string Status, string? ResourceType, long Processed, long Total, long LastResId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string? Error);
+
+/// <summary>One resource of a reindex batch: its storage id and current JSON.</summary>
+public sealed record ReindexItem(long ResId, string ResourceType, string Id, string Json);
+
+/// <summary>Port to the reindex job table and to the index rows of a batch.</summary>
+public interface IReindexStore
+{
+    /// <summary>Queues a job over every current resource (of one type, or all) and returns its id.</summary>
+    Task<Guid> CreateAsync(string? resourceType, CancellationToken ct);
+
+    Task<ReindexStatus?> GetAsync(Guid jobId, CancellationToken ct);
+
+    /// <summary>Jobs that are queued or running, oldest first.</summary>
+    Task<IReadOnlyList<Guid>> PendingAsync(CancellationToken ct);
+
+    /// <summary>
+    /// In one transaction holding the job row: reads the next batch after the job's position, lets
+    /// <paramref name="index"/> compute each item's rows, replaces their index rows and advances the progress.
+    /// Returns the number of resources processed (0 when the job is complete, or busy on another node).
+    /// </summary>
+    Task<int> ProcessBatchAsync(Guid jobId, int batchSize, Func<ReindexItem, SearchIndexRows> index, CancellationToken ct);
+
+    Task FailAsync(Guid jobId, string error, CancellationToken ct);
+}
+
+/// <summary>
+/// Rebuilds the search index rows of stored resources (after a SearchParameter was added or changed), in batches of
+/// 1000 res_ids, each batch its own transaction with the progress in <c>reindex_job</c>. The hosted service calls it
+/// today; a Hangfire job can call <see cref="RunAsync"/> unchanged later.
+/// </summary>
+public sealed class ReindexJob(IReindexStore store, SearchIndexer indexer, ILogger<ReindexJob> logger)
+{
+    public const int BatchSize = 1000;
+
+    public async Task RunAsync(Guid jobId, CancellationToken ct)
+    {
+        try
+        {
+            int processed;
+            do
+            {
+                processed = await store.ProcessBatchAsync(jobId, BatchSize, item => indexer.ExtractAlways(ResourceJson.Parse(item.Json)), ct);
+            }
+            while (processed > 0);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Reindex job {JobId} failed", jobId);
+            await store.FailAsync(jobId, e.GetType().Name, CancellationToken.None);
+        }
+    }
+}
