@@ -69,7 +69,18 @@ public sealed class SearchQueryParser(SearchParameterCatalog catalog, ILocalValu
                 continue;
             }
 
-            var criterion = ParseCriterion(types, name, value, 0, context);
+            SearchCriterion? criterion;
+            try
+            {
+                criterion = ParseCriterion(types, name, value, 0, context);
+            }
+            catch (FhirOutcomeException e) when (e.Kind == FailureKind.Invalid && e.Outcome.Issue.Count == 1
+                && !e.Outcome.Issue[0].Expression.SequenceEqual([name]))
+            {
+                // A chain or _has failed on an inner part: the error names the parameter as the client wrote it.
+                throw FhirOutcomeException.Of(FailureKind.Invalid, e.Outcome.Issue[0].Diagnostics ?? "Invalid search parameter.", name);
+            }
+
             if (criterion is not null)
             {
                 criteria.Add(criterion);
