@@ -94,6 +94,18 @@ public class RegistryTests
     }
 
     [Fact]
+    public void GivenProfileWithMisspeltElement_WhenAdded_ThenRejected()
+    {
+        var registry = new ProfileRegistry();
+
+        var write = registry.AddOrReplace(PatientProfile(Url, Min1("Patient.birthdate")));
+
+        Assert.False(write.Success);
+        Assert.Contains(write.Outcome.Issue, i => i.Diagnostics!.Contains("'Patient.birthdate' matches no element"));
+        Assert.Null(registry.Current.Resolve(Url));
+    }
+
+    [Fact]
     public void GivenProfileWithUnknownBase_WhenAdded_ThenRejected()
     {
         var registry = new ProfileRegistry();

@@ -200,6 +200,17 @@ public sealed class ProfileRegistry
         }
         if (issues.Count == 0 && sd.Snapshot is not { Element.Count: > 0 })
             issues.Add(Issue(OperationOutcome.IssueSeverity.Error, OperationOutcome.IssueType.Invalid, $"{label}: snapshot is empty"));
+        // The generator copies a differential element whose path the base lacks (a misspelt element) into the
+        // snapshot without a type and reports nothing: such a profile would silently constrain nothing.
+        if (issues.Count == 0)
+        {
+            foreach (var e in sd.Snapshot!.Element)
+            {
+                if (e.Path?.Contains('.') == true && e.Type.Count == 0 && e.ContentReference is null)
+                    issues.Add(Issue(OperationOutcome.IssueSeverity.Error, OperationOutcome.IssueType.Structure,
+                        $"{label}: differential element '{e.ElementId ?? e.Path}' matches no element of the base definition"));
+            }
+        }
         if (issues.Count == 0)
         {
             try
