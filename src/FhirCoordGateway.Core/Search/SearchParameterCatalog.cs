@@ -82,7 +82,7 @@ public sealed class SearchParameterCatalog
             }
 
             ofType.TryAdd(p.Code, new SearchParameterInfo(
-                p.Resource, p.Code, p.Type, p.Url, p.Expression, Documentation(p.Description?.ToString(), p.Type, p.Expression),
+                p.Resource, p.Code, p.Type, p.Url, Narrow(p.Expression, p.Resource), Documentation(p.Description?.ToString(), p.Type, p.Expression),
                 (p.Target ?? []).Select(t => t.GetLiteral()).ToList(), components.OfType<CompositeComponent>().ToList()));
         }
 
@@ -120,6 +120,55 @@ public sealed class SearchParameterCatalog
 
     private static SearchParameterInfo Common(string type, string code, SearchParamType t, string expression, string doc) =>
         new(type, code, t, "http://hl7.org/fhir/SearchParameter/Resource-" + code.TrimStart('_').ToLowerInvariant(), expression, doc, [], []);
+
+    /// <summary>
+    /// Keeps the branches of a shared union (<c>Account.subject | CarePlan.subject | …</c>) that apply to
+    /// <paramref name="type"/>: the others evaluate to nothing on it but still cost their evaluation (a CarePlan's
+    /// <c>date</c> expression has 20 branches).
+    /// </summary>
+    internal static string Narrow(string expression, string type)
+    {
+        var branches = new List<string>();
+        var depth = 0;
+        var quoted = false;
+        var start = 0;
+        for (var i = 0; i < expression.Length; i++)
+        {
+            var c = expression[i];
+            if (c == '\'')
+            {
+                quoted = !quoted;
+            }
+            else if (!quoted && c == '(')
+            {
+                depth++;
+            }
+            else if (!quoted && c == ')')
+            {
+                depth--;
+            }
+            else if (!quoted && depth == 0 && c == '|')
+            {
+                branches.Add(expression[start..i].Trim());
+                start = i + 1;
+            }
+        }
+
+        branches.Add(expression[start..].Trim());
+        if (branches.Count == 1)
+        {
+            return expression;
+        }
+
+        var kept = branches.Where(b =>
+        {
+            var head = b.TrimStart('(').Trim();
+            var dot = head.IndexOf('.');
+            var first = dot < 0 ? head : head[..dot];
+            return first == type || !ResourceTypes.All.Contains(first) && first is not ("Resource" or "DomainResource");
+        }).ToList();
+        return kept.Count == 0 ? expression : string.Join(" | ", kept);
+    }
 
     /// <summary>The definition's description, or (the SDK's model info carries none for most) its type and expression.</summary>
     private static string Documentation(string? description, SearchParamType type, string? expression) =>

@@ -185,6 +185,19 @@ public class SearchEngineParsingTests
         Assert.Equal(0, new SearchIndexer(Catalog, new SearchOptions { IndexingEnabled = false }).Extract(new Patient { Gender = AdministrativeGender.Male }).Count);
     }
 
+    [Theory]
+    [InlineData("Account.subject | CarePlan.subject | CareTeam.subject", "CarePlan", "CarePlan.subject")]
+    [InlineData("(ActivityDefinition.useContext.value as CodeableConcept) | (CarePlan.x as Period)", "CarePlan", "(CarePlan.x as Period)")]
+    [InlineData("Patient.telecom.where(system='phone' or system = 'a|b') | Person.telecom", "Patient", "Patient.telecom.where(system='phone' or system = 'a|b')")]
+    [InlineData("Patient.name", "Patient", "Patient.name")]
+    [InlineData("Account.subject | Basic.subject", "CarePlan", "Account.subject | Basic.subject")]
+    public void GivenSharedUnion_WhenNarrowingToAType_ThenOnlyItsBranchesRemain(string expression, string type, string narrowed) =>
+        Assert.Equal(narrowed, SearchParameterCatalog.Narrow(expression, type));
+
+    [Fact]
+    public void GivenCatalog_WhenReadingACarePlanDate_ThenItsExpressionIsNarrowed() =>
+        Assert.Equal("CarePlan.period", Catalog.Find("CarePlan", "date")!.Expression);
+
     private static void AssertInvalid(Action parse, string expression)
     {
         var e = Assert.Throws<FhirOutcomeException>(parse);
