@@ -23,6 +23,7 @@ public static class Program
         if (args is ["startup", ..]) return Startup.Run();
         if (args is ["quick", ..]) return Quick.Run(args.Length > 1 ? int.Parse(args[1]) : 3000);
         if (args is ["breakdown", ..]) return Quick.Breakdown(args.Length > 1 ? int.Parse(args[1]) : 2000);
+        if (args is ["loop", var which, var n]) return Quick.Loop(which, int.Parse(n));
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args,
             DefaultConfig.Instance.AddJob(Job.Default.WithAffinity(1)).WithOptions(ConfigOptions.DisableOptimizationsValidator));
         return 0;
@@ -131,6 +132,16 @@ internal static class Quick
             double validate = Measure(iterations, () => validator.Validate(resource));
             Console.WriteLine($"{example}: strict parse {parse:F1} µs ({1e6 / parse:F0}/s), validate {validate:F1} µs ({1e6 / validate:F0}/s), ratio {validate / parse:F2}");
         }
+        return 0;
+    }
+
+    /// <summary>Validates one example in a loop (for a profiler: dotnet-trace collect -- ... loop patient 200000).</summary>
+    public static int Loop(string which, int iterations)
+    {
+        var validator = Inputs.LoadValidator();
+        Inputs.WarmUp(validator);
+        var resource = Inputs.Strict.DeserializeResource(Inputs.Json(which == "patient" ? Inputs.InsPatient : Inputs.PpsCarePlan));
+        for (int i = 0; i < iterations; i++) validator.Validate(resource);
         return 0;
     }
 
