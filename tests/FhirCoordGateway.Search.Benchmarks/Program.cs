@@ -6,6 +6,10 @@ using FhirCoordGateway.Core.Storage;
 using FhirCoordGateway.Storage.Postgres;
 using FhirCoordGateway.Storage.Postgres.Search;
 using Hl7.Fhir.Model;
+using Hl7.Fhir.FhirPath;
+using Hl7.FhirPath;
+using Hl7.Fhir.ElementModel;
+using Hl7.FhirPath.Expressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Task = System.Threading.Tasks.Task;
@@ -54,6 +58,21 @@ if (args.Contains("--extract-only"))
         }
 
         Console.WriteLine($"{name}: extract {swx.Elapsed.TotalMilliseconds / 2000:F3} ms/resource ({rows / 2000} rows); Next() {json.Elapsed.TotalMilliseconds / 2000:F3} ms");
+    }
+
+    if (args.Contains("--per-parameter"))
+    {
+        var compiler = new Hl7.FhirPath.FhirPathCompiler(new Hl7.FhirPath.Expressions.SymbolTable().AddStandardFP().AddFhirExtensions());
+        var node = gen.Patient(1).ToPocoNode();
+        var ctx = new Hl7.Fhir.FhirPath.FhirEvaluationContext().WithResourceOverrides(node);
+        foreach (var p in catalog.For("Patient"))
+        {
+            var f = compiler.Compile(p.Expression!);
+            for (var i = 0; i < 50; i++) f.Invoke([node], ctx).ToList();
+            var swp = Stopwatch.StartNew();
+            for (var i = 0; i < 500; i++) f.Invoke([node], ctx).ToList();
+            Console.WriteLine($"{swp.Elapsed.TotalMilliseconds * 1000 / 500,8:F1} us  {p.Code}  {p.Expression}");
+        }
     }
 
     return;
