@@ -1,4 +1,5 @@
 using FhirCoordGateway.Core.Capabilities;
+using FhirCoordGateway.Core.Documents;
 using FhirCoordGateway.Core.Patch;
 using FhirCoordGateway.Core.Transactions;
 using Microsoft.Extensions.Options;
@@ -16,5 +17,9 @@ public static class BundleServices
         services.AddSingleton<PatchHandler>();
         services.AddSingleton<BundleHandler>();
         services.AddSingleton<ICapabilityContributor, BundleCapabilities>();
+        services.AddSingleton<InsPatientMatcher>();
+        services.AddSingleton<DocumentReplacement>();
+        services.AddSingleton<MhdDocumentRecipient>();
+        services.AddSingleton<DocumentBundleIngestion>();
     }
 }
