@@ -28,10 +28,6 @@ internal sealed partial class ValidationRun
                     _issues.Error(IssueType.Invalid, path, $"Value is {s.Length} characters long, more than maxLength {max}");
             }
         }
-        else if (item is not Resource && !item.EnumerateElements().Any())
-        {
-            _issues.Error(IssueType.Invalid, path, "All FHIR elements must have a @value or children", "ele-1");
-        }
 
         if (node.Fixed is { } fixedValue && !FixedMatches(item, fixedValue))
             _issues.Error(IssueType.Value, path, $"Value must be exactly {Show(fixedValue)}");

@@ -209,29 +209,44 @@ internal sealed partial class ValidationRun
 
     private void WalkChildren(Base item, ElementNode owner, string path, Scope scope)
     {
-        var present = new Dictionary<string, List<Base>>(StringComparer.Ordinal);
+        bool valueIsNotAChild = item is PrimitiveType || item.TypeName == "xhtml";
+        Dictionary<string, IReadOnlyList<Base>>? present = null;
+        bool anyChild = false;
         foreach (var (name, value) in item.EnumerateElements())
         {
             // A primitive's (and xhtml's) value is checked by CheckItem, it is not a child element.
-            if (name == "value" && (item is PrimitiveType || item.TypeName == "xhtml")) continue;
+            if (valueIsNotAChild && name == "value") continue;
+            anyChild = true;
             if (!owner.Children.ContainsKey(name))
             {
                 _issues.Error(IssueType.Structure, $"{path}.{name}", $"Unknown element '{name}'");
                 continue;
             }
-            var list = new List<Base>();
-            if (value is Base single) list.Add(single);
-            else if (value is System.Collections.IEnumerable many) list.AddRange(many.OfType<Base>());
-            present[name] = list;
+            // POCO lists (List<Identifier>...) are IReadOnlyList<Base> by covariance: no copy.
+            IReadOnlyList<Base> items = value switch
+            {
+                Base single => [single],
+                IReadOnlyList<Base> list => list,
+                System.Collections.IEnumerable many => many.OfType<Base>().ToList(),
+                _ => [],
+            };
+            (present ??= new Dictionary<string, IReadOnlyList<Base>>(StringComparer.Ordinal))[name] = items;
         }
+        // ele-1 for complex elements: all FHIR elements must have a value or children.
+        if (!anyChild && !valueIsNotAChild && item is not Resource)
+            _issues.Error(IssueType.Invalid, path, "All FHIR elements must have a @value or children", "ele-1");
 
         var parent = new Parent(owner.Path, item.TypeName, item);
-        bool valueIsNotAChild = item is PrimitiveType || item.TypeName == "xhtml";
         foreach (var def in owner.ChildOrder)
         {
             if (valueIsNotAChild && def.Name == "value") continue;
-            present.TryGetValue(def.Name, out var items);
+            IReadOnlyList<Base>? items = null;
+            present?.TryGetValue(def.Name, out items);
             int count = items?.Count ?? 0;
+            bool requiredSlice = count == 0 && def.Slicing is not null && def.Slicing.Slices.Any(s => s.Min > 0);
+            // Most defined elements are absent and optional: nothing to say, no path to build.
+            if (count == 0 && def.Min == 0 && !requiredSlice) continue;
+
             var elementPath = $"{path}.{def.Name}";
             if (count < def.Min)
                 _issues.Error(IssueType.Structure, elementPath,
@@ -240,13 +255,13 @@ internal sealed partial class ValidationRun
                 _issues.Error(IssueType.Structure, elementPath, def.Max == 0
                     ? $"Element '{def.Path}' is not allowed (max 0)"
                     : $"Element '{def.Path}' allows at most {def.Max} occurrence(s), found {count}");
-            if (def.Slicing is not null && (count > 0 || def.Slicing.Slices.Any(s => s.Min > 0)))
+            if (def.Slicing is not null && (count > 0 || requiredSlice))
             {
                 // Also with no item at all: a required slice is then missing.
                 ProcessSlices((items ?? []).Select((b, i) => (b, i)).ToList(), def, elementPath, scope, parent);
                 continue;
             }
-            if (items is null || count == 0) continue;
+            if (items is null) continue;
             for (int i = 0; i < items.Count; i++)
                 ValidateNode(items[i], def, ItemPath(elementPath, def, items[i], i), scope, parent, null);
         }
