@@ -12,6 +12,15 @@ public sealed class ReindexHostedService(IReindexStore store, ReindexJob job, IL
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await job.OfferReindexAsync(stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Could not compare the custom search parameters with the last start");
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             try

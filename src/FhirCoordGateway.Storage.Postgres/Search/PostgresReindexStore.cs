@@ -130,4 +130,29 @@ public sealed class PostgresReindexStore(NpgsqlDataSource dataSource) : IReindex
         cmd.Parameters.Add(new NpgsqlParameter { Value = error });
         await cmd.ExecuteNonQueryAsync(ct);
     }
+
+    public async Task<IReadOnlyList<string>> RecordParametersAsync(IReadOnlyDictionary<string, string> fingerprints, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            WITH input AS (SELECT * FROM unnest($1::text[], $2::text[]) AS i(param_key, fingerprint)),
+            changed AS (
+                SELECT i.param_key FROM input i LEFT JOIN search_param_state s ON s.param_key = i.param_key
+                WHERE s.fingerprint IS DISTINCT FROM i.fingerprint),
+            upsert AS (
+                INSERT INTO search_param_state (param_key, fingerprint) SELECT param_key, fingerprint FROM input
+                ON CONFLICT (param_key) DO UPDATE SET fingerprint = excluded.fingerprint, seen_at = now()
+                WHERE search_param_state.fingerprint <> excluded.fingerprint)
+            SELECT param_key FROM changed ORDER BY param_key
+            """);
+        cmd.Parameters.Add(Sql.Parameter(fingerprints.Keys.Select(k => (string?)k).ToArray()));
+        cmd.Parameters.Add(Sql.Parameter(fingerprints.Values.Select(v => (string?)v).ToArray()));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var keys = new List<string>();
+        while (await r.ReadAsync(ct))
+        {
+            keys.Add(r.GetString(0));
+        }
+
+        return keys;
+    }
 }

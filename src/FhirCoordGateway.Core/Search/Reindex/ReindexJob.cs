@@ -28,6 +28,9 @@ public interface IReindexStore
     Task<int> ProcessBatchAsync(Guid jobId, int batchSize, Func<ReindexItem, SearchIndexRows> index, CancellationToken ct);
 
     Task FailAsync(Guid jobId, string error, CancellationToken ct);
+
+    /// <summary>Records the fingerprints of the custom parameters; returns the keys that are new or changed since the last start.</summary>
+    Task<IReadOnlyList<string>> RecordParametersAsync(IReadOnlyDictionary<string, string> fingerprints, CancellationToken ct);
 }
 
 /// <summary>
@@ -38,6 +41,25 @@ public interface IReindexStore
 public sealed class ReindexJob(IReindexStore store, SearchIndexer indexer, ILogger<ReindexJob> logger)
 {
     public const int BatchSize = 1000;
+
+    /// <summary>
+    /// At start-up: custom SearchParameters (profiles/) that are new or changed since the last start index nothing for
+    /// the resources already stored; each is reported with the <c>$reindex</c> call that fixes it.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> OfferReindexAsync(CancellationToken ct)
+    {
+        var fingerprints = indexer.Catalog.All.Where(p => p.Custom)
+            .ToDictionary(p => p.Key, p => $"{p.Type}|{p.Expression}", StringComparer.Ordinal);
+        var changed = await store.RecordParametersAsync(fingerprints, ct);
+        foreach (var key in changed)
+        {
+            logger.LogWarning(
+                "Search parameter {SearchParameter} is new or changed: existing resources are not indexed for it until POST /fhir/$reindex?resourceType={ResourceType} runs",
+                key, key[..key.IndexOf('.')]);
+        }
+
+        return changed;
+    }
 
     public async Task RunAsync(Guid jobId, CancellationToken ct)
     {
