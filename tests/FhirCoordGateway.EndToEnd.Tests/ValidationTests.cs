@@ -152,7 +152,7 @@ public sealed class ValidationTests(GatewayFactory gateway)
         var error = await Assert.ThrowsAsync<FhirOperationException>(() => client.UpdateAsync(profile));
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, error.Status);
-        Assert.Contains(error.Outcome!.Issue, i => i.Expression.Contains("StructureDefinition.differential.element[0]"));
+        Assert.Contains(error.Outcome!.Issue, i => (i.Diagnostics ?? i.Details?.Text ?? string.Empty).Contains("Patient.noSuchElement"));
         var missing = await Assert.ThrowsAsync<FhirOperationException>(() => client.ReadAsync<StructureDefinition>($"StructureDefinition/{id}"));
         Assert.Equal(HttpStatusCode.NotFound, missing.Status);
     }

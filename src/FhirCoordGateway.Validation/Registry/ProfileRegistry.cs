@@ -162,6 +162,13 @@ public sealed class ProfileRegistry
         }
     }
 
+    /// <summary>
+    /// A dry run of <see cref="AddOrReplace(Resource[])"/> for one profile: the issues that would reject it against
+    /// the current generation, without publishing anything (used to refuse a write before it commits).
+    /// </summary>
+    public IReadOnlyList<OperationOutcome.IssueComponent> Check(StructureDefinition profile) =>
+        GenerateSnapshot(profile, _current).Issues;
+
     private static (StructureDefinition? Sd, List<OperationOutcome.IssueComponent> Issues) GenerateSnapshot(
         StructureDefinition source, IAsyncResourceResolver resolver)
     {
