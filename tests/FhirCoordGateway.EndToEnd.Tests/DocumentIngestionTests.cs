@@ -224,4 +224,17 @@ public sealed class DocumentIngestionTests(GatewayFactory gateway)
         Assert.Equal(HttpStatusCode.UnprocessableEntity, first.Status);
         Assert.Equal(HttpStatusCode.BadRequest, second.Status);
     }
+
+    [Fact]
+    public async Task GivenTenParallelSubmissionsForOneNewIns_ThenOnePatientAndTenDocuments()
+    {
+        var nir = DocumentData.NewNir();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Provide(DocumentData.ProvideBundle(DocumentData.InsPatient(nir), Unique(), DocumentData.Pdf(512)))));
+
+        Assert.Single(responses.Select(r => r.Entry[3].Response.Location).Distinct());
+        Assert.Single(responses, r => r.Entry[3].Response.Status == "201 Created");
+        Assert.Equal(1, await Db.CountContaining(nir, "Patient"));
+        Assert.Equal(10, responses.Select(r => r.Entry[1].Response.Location).Distinct().Count());
+    }
 }
