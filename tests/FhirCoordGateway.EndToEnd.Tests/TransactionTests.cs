@@ -349,6 +349,21 @@ public sealed class TransactionTests(GatewayFactory gateway)
         Assert.Equal(0, await Db.CountContaining(marker));
     }
 
+    [Fact]
+    public async Task GivenXmlTransaction_WhenPosting_ThenXmlTransactionResponse()
+    {
+        var client = gateway.Fhir(ResourceFormat.Xml);
+        var patientUrn = Urn();
+
+        var response = (await client.TransactionAsync(Transaction(
+            Entry(Bundle.HTTPVerb.POST, "Patient", TestData.Patient(), patientUrn),
+            Entry(Bundle.HTTPVerb.POST, "CareTeam", new CareTeam { Subject = new ResourceReference(patientUrn) }, Urn()))))!;
+
+        Assert.Equal(["201 Created", "201 Created"], response.Entry.Select(e => e.Response.Status));
+        var team = (await client.ReadAsync<CareTeam>(response.Entry[1].Response.Location.Split("/_history")[0]))!;
+        Assert.Equal(response.Entry[0].Response.Location.Split("/_history")[0], team.Subject.Reference);
+    }
+
     private sealed class DenyDeletes : IRequestAuthorizer
     {
         public ValueTask AuthorizeAsync(FhirRequestContext request, ClaimsPrincipal user, CancellationToken ct) =>
