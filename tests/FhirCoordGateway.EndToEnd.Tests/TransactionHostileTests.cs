@@ -72,6 +72,27 @@ public sealed class TransactionHostileTests(GatewayFactory gateway)
     }
 
     [Fact]
+    public async Task GivenAbsoluteReferences_WhenTransaction_ThenOursCheckedAndMadeRelativeOthersKept()
+    {
+        var client = gateway.Fhir();
+        var patient = (await client.CreateAsync(TestData.Patient()))!;
+        var team = new CareTeam
+        {
+            Subject = new ResourceReference($"http://localhost/fhir/Patient/{patient.Id}"),
+            Participant = [new CareTeam.ParticipantComponent { Member = new ResourceReference("https://annuaire.example/fhir/Practitioner/rpps-10003456789") }],
+        };
+
+        var response = (await client.TransactionAsync(Transaction(Entry(Bundle.HTTPVerb.POST, "CareTeam", team, Urn()))))!;
+        var missing = await Assert.ThrowsAsync<FhirOperationException>(() => client.TransactionAsync(Transaction(
+            Entry(Bundle.HTTPVerb.POST, "CareTeam", new CareTeam { Subject = new ResourceReference("http://localhost/fhir/Patient/nobody-here") }, Urn()))));
+
+        var stored = (await client.ReadAsync<CareTeam>(response.Entry[0].Response.Location.Split("/_history")[0]))!;
+        Assert.Equal($"Patient/{patient.Id}", stored.Subject.Reference);
+        Assert.Equal("https://annuaire.example/fhir/Practitioner/rpps-10003456789", stored.Participant[0].Member.Reference);
+        Assert.Equal(HttpStatusCode.BadRequest, missing.Status);
+    }
+
+    [Fact]
     public async Task GivenReferenceToADeletedResource_WhenTransaction_Then400()
     {
         var client = gateway.Fhir();
