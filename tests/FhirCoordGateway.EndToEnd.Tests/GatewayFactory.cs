@@ -16,12 +16,17 @@ public class GatewayFactory : WebApplicationFactory<Program>
     public const int MaxBodyBytes = 200_000;
 
     private readonly Action<IServiceCollection>? _services;
+    private readonly IReadOnlyDictionary<string, string> _settings = new Dictionary<string, string>();
 
     public GatewayFactory()
     {
     }
 
-    private GatewayFactory(Action<IServiceCollection> services) => _services = services;
+    private GatewayFactory(Action<IServiceCollection>? services, IReadOnlyDictionary<string, string>? settings)
+    {
+        _services = services;
+        _settings = settings ?? _settings;
+    }
 
     public static string ConnectionString =>
         Environment.GetEnvironmentVariable("FHIRCOORD_TEST_PG") is { Length: > 0 } cs
@@ -30,7 +35,10 @@ public class GatewayFactory : WebApplicationFactory<Program>
                 "FHIRCOORD_TEST_PG is not set. Run the tests with scripts/test.sh, which starts PostgreSQL and sets it.");
 
     /// <summary>A separate gateway whose services are overridden (e.g. a test authorizer).</summary>
-    public static GatewayFactory With(Action<IServiceCollection> services) => new(services);
+    public static GatewayFactory With(Action<IServiceCollection> services) => new(services, null);
+
+    /// <summary>A separate gateway with extra configuration settings.</summary>
+    public static GatewayFactory WithSettings(IReadOnlyDictionary<string, string> settings) => new(null, settings);
 
     public FhirClient Fhir(ResourceFormat format = ResourceFormat.Json) =>
         new(new Uri(Server.BaseAddress, "fhir"), CreateClient(), new FhirClientSettings { PreferredFormat = format });
@@ -40,6 +48,11 @@ public class GatewayFactory : WebApplicationFactory<Program>
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Fhir", ConnectionString);
         builder.UseSetting("Fhir:MaxRequestBodyBytes", MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         if (_services is not null)
         {
             builder.ConfigureTestServices(_services);

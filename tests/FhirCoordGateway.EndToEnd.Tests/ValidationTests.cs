@@ -157,6 +157,20 @@ public sealed class ValidationTests(GatewayFactory gateway)
         Assert.Equal(HttpStatusCode.NotFound, missing.Status);
     }
 
+    [Fact]
+    public async Task GivenDefaultProfileConfiguredForPatient_WhenCreatingPlainPatient_Then422()
+    {
+        using var factory = GatewayFactory.WithSettings(new Dictionary<string, string> { ["Validation:DefaultProfiles:Patient:0"] = InsProfile });
+        var client = new FhirClient(new Uri(factory.Server.BaseAddress, "fhir"), factory.CreateClient());
+
+        var error = await Assert.ThrowsAsync<FhirOperationException>(() => client.CreateAsync(TestData.Patient()));
+        var plan = await client.CreateAsync(new CarePlan { Status = RequestStatus.Draft, Intent = CarePlan.CarePlanIntent.Plan, Subject = new ResourceReference("Patient/x") });
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, error.Status);
+        Assert.Contains(error.Outcome!.Issue, i => i.Severity == OperationOutcome.IssueSeverity.Error && i.Expression.Contains("Patient.name"));
+        Assert.NotNull(plan!.Id);
+    }
+
     [Theory]
     [InlineData(InsProfile)]
     [InlineData("http://hl7.org/fhir/StructureDefinition/Patient")]
