@@ -308,7 +308,7 @@ internal sealed partial class ValidationRun
             return false;
         }
         var chosen = known.Count == 1 ? known[0] : known.FirstOrDefault(p => Probe(item, p.Root, scope)) ?? known[0];
-        if (item is Extension ext && chosen.Type == "Extension") CheckExtensionContext(ext, chosen, path, parent);
+        if (item is Extension ext && chosen.Type == "Extension") CheckExtensionContext(ext, chosen, path, parent, scope);
         ValidateNode(item, chosen.Root, path, scope, parent, null);
         return true;
     }
@@ -321,7 +321,7 @@ internal sealed partial class ValidationRun
         if (!url.Contains(':')) return false;
         if (_gen.GetProfile(url) is { Type: "Extension" } profile)
         {
-            CheckExtensionContext(ext, profile, path, parent);
+            CheckExtensionContext(ext, profile, path, parent, scope);
             if (node.Name == "modifierExtension" && profile.Definition.Snapshot?.Element.FirstOrDefault()?.IsModifier != true)
                 _issues.Error(IssueType.Structure, path, $"Extension {url} is not a modifier extension and cannot be used in modifierExtension");
             ValidateNode(ext, profile.Root, path, scope, parent, null);
@@ -338,29 +338,69 @@ internal sealed partial class ValidationRun
         return false;
     }
 
-    /// <summary>Extension context (R4 StructureDefinition.context): element path or type, extension url, fhirpath.</summary>
-    private void CheckExtensionContext(Extension ext, CompiledProfile profile, string path, Parent parent)
+    /// <summary>
+    /// Extension context (R4 StructureDefinition.context: element path or type, extension url, or a FHIRPath
+    /// expression selecting the nodes it may sit on), then its contextInvariant rules with the element that carries
+    /// the extension as focus. https://hl7.org/fhir/R4/defining-extensions.html#context
+    /// </summary>
+    private void CheckExtensionContext(Extension ext, CompiledProfile profile, string path, Parent parent, Scope scope)
     {
-        var contexts = profile.Definition.Context;
-        if (contexts.Count == 0 || parent.Item is null) return;
-        foreach (var c in contexts)
+        var definition = profile.Definition;
+        if (parent.Item is null) return;
+        if (definition.Context.Count > 0 && !definition.Context.Any(c => ContextAllows(c, parent, scope, path)))
+            _issues.Error(IssueType.Structure, path,
+                $"Extension {ext.Url} is not allowed here (context: {string.Join(", ", definition.Context.Select(c => c.Expression))})");
+        foreach (var rule in definition.ContextInvariant.OfType<string>())
         {
-            var expr = c.Expression ?? "";
-            switch (c.Type)
+            var (compiled, compileError) = InvariantCache.Get(rule);
+            if (compiled is null)
             {
-                case StructureDefinition.ExtensionContextType.Fhirpath:
-                    return; // not evaluated: FHIRPath contexts are rare in R4 and need the full type hierarchy
-                case StructureDefinition.ExtensionContextType.Extension:
-                    if (parent.Item is Extension pe && pe.Url == expr) return;
-                    break;
-                default:
-                    if (ElementContextMatches(expr, parent)) return;
-                    break;
+                _issues.Warning(IssueType.Processing, path, $"contextInvariant could not be compiled ({compileError}): {rule}");
+                continue;
+            }
+            try
+            {
+                if (!compiled.Predicate(FocusOf(parent.Item, scope), scope.Context))
+                    _issues.Error(IssueType.Invariant, path, $"Extension {ext.Url}: contextInvariant not met: {rule}");
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                _issues.Warning(IssueType.Processing, path, $"contextInvariant could not be evaluated ({ex.Message}): {rule}");
             }
         }
-        _issues.Error(IssueType.Structure, path,
-            $"Extension {ext.Url} is not allowed here (context: {string.Join(", ", contexts.Select(c => c.Expression))})");
     }
+
+    private bool ContextAllows(StructureDefinition.ContextComponent context, Parent parent, Scope scope, string path)
+    {
+        var expr = context.Expression ?? "";
+        switch (context.Type)
+        {
+            case StructureDefinition.ExtensionContextType.Extension:
+                return parent.Item is Extension pe && pe.Url == expr;
+            case StructureDefinition.ExtensionContextType.Fhirpath:
+                // The nodes the expression selects, evaluated from the resource, are where the extension may sit.
+                var (compiled, compileError) = InvariantCache.Get(expr);
+                if (compiled is null)
+                {
+                    _issues.Warning(IssueType.Processing, path, $"Extension context could not be compiled ({compileError}): {expr}");
+                    return true;
+                }
+                try
+                {
+                    return compiled.Invoke([scope.ResourceNode], scope.Context).Any(n => ReferenceEquals(n.Poco, parent.Item));
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    _issues.Warning(IssueType.Processing, path, $"Extension context could not be evaluated ({ex.Message}): {expr}");
+                    return true;
+                }
+            default:
+                return ElementContextMatches(expr, parent);
+        }
+    }
+
+    private static PocoNode FocusOf(Base item, Scope scope) =>
+        ReferenceEquals(item, scope.Resource) ? scope.ResourceNode : item.ToPocoNode();
 
     private static bool ElementContextMatches(string expr, Parent parent)
     {
