@@ -27,6 +27,7 @@ public sealed class RequestLogTests
         var single = Assert.Single(requestEvents);
         Assert.Equal("\"log-7f3a21\"", single.Properties["CorrelationId"].ToString());
         Assert.Equal("\"Patient\"", single.Properties["ResourceType"].ToString());
+        Assert.Equal("SearchType", single.Properties["Interaction"].ToString());
         Assert.Equal("\"/fhir/Patient\"", single.Properties["RequestPath"].ToString());
         Assert.Equal("200", single.Properties["StatusCode"].ToString());
         var everything = string.Join("\n", sink.Events.Select(e => e.RenderMessage() + string.Join(",", e.Properties.Values)));

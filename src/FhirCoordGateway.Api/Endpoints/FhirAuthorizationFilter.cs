@@ -1,4 +1,5 @@
 using FhirCoordGateway.Core.Security;
+using Serilog;
 
 namespace FhirCoordGateway.Api.Endpoints;
 
@@ -6,8 +7,9 @@ namespace FhirCoordGateway.Api.Endpoints;
 /// The one place every FHIR endpoint passes through before it acts: it describes the request
 /// (interaction from the endpoint's metadata, type and id from the route) and asks the configured
 /// <see cref="IRequestAuthorizer"/>. Later scopes, compartments and audit plug in behind that interface.
+/// It also gives the request-log event its resource type and interaction (ids only, never values).
 /// </summary>
-public sealed class FhirAuthorizationFilter(IRequestAuthorizer authorizer) : IEndpointFilter
+public sealed class FhirAuthorizationFilter(IRequestAuthorizer authorizer, IDiagnosticContext diagnostics) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -16,6 +18,12 @@ public sealed class FhirAuthorizationFilter(IRequestAuthorizer authorizer) : IEn
             ?? throw new InvalidOperationException("Every FHIR endpoint declares its interaction.");
         var type = http.GetRouteValue("type") as string ?? declared.ResourceType;
         var request = new FhirRequestContext(declared.Interaction, type, http.GetRouteValue("id") as string, declared.Operation);
+        diagnostics.Set("Interaction", declared.Interaction);
+        if (type is not null)
+        {
+            diagnostics.Set("ResourceType", type);
+        }
+
         await authorizer.AuthorizeAsync(request, http.User, http.RequestAborted);
         return await next(context);
     }

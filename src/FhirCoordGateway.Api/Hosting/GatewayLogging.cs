@@ -36,13 +36,7 @@ public static class GatewayLogging
             options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms";
             // This host's logger, not the static one: several hosts in one process (tests) must not mix their events.
             options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
-            options.EnrichDiagnosticContext = (diagnostics, http) =>
-            {
-                diagnostics.Set("CorrelationId", http.TraceIdentifier);
-                if (http.GetRouteValue("type") is string type)
-                {
-                    diagnostics.Set("ResourceType", type);
-                }
-            };
+            // ResourceType and Interaction are added by FhirAuthorizationFilter, where the route is known.
+            options.EnrichDiagnosticContext = (diagnostics, http) => diagnostics.Set("CorrelationId", http.TraceIdentifier);
         });
 }
