@@ -141,6 +141,33 @@ public sealed class ValidationTests(GatewayFactory gateway)
     }
 
     [Fact]
+    public async Task GivenValueSetWrittenThroughApi_ThenExpandedAndServedByUrlAtOnce()
+    {
+        var client = gateway.Fhir();
+        var id = TestData.Unique("vs");
+        var url = $"https://fhircoord.example/fhir/ValueSet/{id}";
+        var valueSet = new ValueSet
+        {
+            Id = id,
+            Url = url,
+            Name = "TestCategories",
+            Status = PublicationStatus.Active,
+            Compose = new ValueSet.ComposeComponent
+            {
+                Include = [new ValueSet.ConceptSetComponent { System = "https://fhircoord.example/fhir/CodeSystem/fhircoord-careplan-category" }],
+            },
+        };
+
+        await client.UpdateAsync(valueSet);
+        using var http = gateway.CreateClient();
+        var expansion = (ValueSet)new FhirJsonDeserializer().DeserializeResource(await http.GetStringAsync($"/fhir/ValueSet/$expand?url={Uri.EscapeDataString(url)}"));
+        var byUrl = (await client.SearchAsync<ValueSet>([$"url={url}"]))!;
+
+        Assert.Equal(["pps"], expansion.Expansion.Contains.Select(c => c.Code));
+        Assert.Equal(url, ((ValueSet)byUrl.Entry.Single().Resource).Url);
+    }
+
+    [Fact]
     public async Task GivenProfileWhoseSnapshotFails_WhenWriting_Then422AndNotStored()
     {
         var client = gateway.Fhir();
