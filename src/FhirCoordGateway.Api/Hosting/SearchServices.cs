@@ -8,8 +8,8 @@ using FhirCoordGateway.Storage.Postgres.Search;
 namespace FhirCoordGateway.Api.Hosting;
 
 /// <summary>
-/// Search wiring: options (<c>Fhir:Search</c>), the parameter catalog with the profiles' SearchParameters, local
-/// ValueSets for <c>:in</c>, the indexer, parser and CapabilityStatement contribution.
+/// Search wiring: options (<c>Fhir:Search</c>), the parameter catalog with the profiles' SearchParameters, ValueSets
+/// for <c>:in</c> (the validator's terminology), the indexer, parser and CapabilityStatement contribution.
 /// </summary>
 public static class SearchServices
 {
@@ -20,11 +20,7 @@ public static class SearchServices
         services.AddSingleton(options);
         services.AddSingleton(sp => SearchProfiles.Load(ProfilesFolder.Find(builder.Configuration, builder.Environment)));
         services.AddSingleton(sp => new SearchParameterCatalog(sp.GetRequiredService<SearchProfiles>().SearchParameters));
-        services.AddSingleton<ILocalValueSets>(sp =>
-        {
-            var profiles = sp.GetRequiredService<SearchProfiles>();
-            return new LocalValueSets(profiles.ValueSets, profiles.CodeSystems);
-        });
+        services.AddSingleton<ILocalValueSets, RegistryValueSets>();
         services.AddSingleton<SearchQueryParser>();
         services.AddSingleton<SearchIndexer>();
         services.AddSingleton<ICapabilityContributor, SearchCapabilities>();

@@ -12,13 +12,7 @@ namespace FhirCoordGateway.Core.Tests.Search;
 public class SearchEngineParsingTests
 {
     private static readonly SearchParameterCatalog Catalog = new();
-    private static readonly LocalValueSets ValueSets = new(
-        [new ValueSet
-        {
-            Url = "https://fhircoord.example/fhir/ValueSet/vs-7f3a21",
-            Compose = new ValueSet.ComposeComponent { Include = [new ValueSet.ConceptSetComponent { System = "http://s.example/cs", Concept = [new() { Code = "a" }, new() { Code = "b" }] }] },
-        }],
-        []);
+    private static readonly OneValueSet ValueSets = new("https://fhircoord.example/fhir/ValueSet/vs-7f3a21", "http://s.example/cs", ["a", "b"]);
 
     private static readonly SearchQueryParser Parser = new(Catalog, ValueSets);
 
@@ -203,5 +197,12 @@ public class SearchEngineParsingTests
         var e = Assert.Throws<FhirOutcomeException>(parse);
         Assert.Equal(FailureKind.Invalid, e.Kind);
         Assert.Equal([expression], e.Outcome.Issue.Single().Expression);
+    }
+
+    /// <summary>A single ValueSet listing codes of one system, as the server's terminology would expand it.</summary>
+    private sealed class OneValueSet(string url, string system, string[] codes) : ILocalValueSets
+    {
+        public IReadOnlyList<TokenValue>? Expand(string requested) =>
+            requested == url ? codes.Select(c => new TokenValue(system, c, false)).ToList() : null;
     }
 }
