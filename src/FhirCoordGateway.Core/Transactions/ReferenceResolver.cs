@@ -34,20 +34,8 @@ public sealed class ReferenceResolver(
                 case ResourceReference r when r.Reference is not null:
                     references.Add((r, at));
                     break;
-                case FhirUri u:
-                    u.Value = Map(u.Value);
-                    break;
-                case FhirUrl u:
-                    u.Value = Map(u.Value);
-                    break;
-                case Canonical u:
-                    u.Value = Map(u.Value);
-                    break;
-                case Oid u:
-                    u.Value = Map(u.Value);
-                    break;
-                case Uuid u:
-                    u.Value = Map(u.Value);
+                case PrimitiveType { JsonValue: string value } uri when uri is FhirUri or FhirUrl or Canonical or Oid or Uuid:
+                    uri.JsonValue = Map(value);
                     break;
                 case Narrative { Div: { } div } narrative:
                     narrative.Div = RewriteLinks(div);
