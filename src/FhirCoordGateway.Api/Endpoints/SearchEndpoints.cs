@@ -74,7 +74,8 @@ public static class SearchEndpoints
     internal static async Task TypeSearch(HttpContext http, string type, SearchHandler handler, SearchQueryParser parser, FhirBase fhirBase)
     {
         ResourceTypes.EnsureSupported(type);
-        await SearchAsync(http, type, type, await ParametersAsync(http), handler, parser, fhirBase, null);
+        var baseUrl = fhirBase.Of(http.Request);
+        await RespondAsync(http, baseUrl, type, parser.Parse(type, await ParametersAsync(http), Strict(http.Request), baseUrl), handler);
     }
 
     private static Task TypeSearchPost(HttpContext http, string type, SearchHandler handler, SearchQueryParser parser, FhirBase fhirBase) =>
@@ -83,8 +84,7 @@ public static class SearchEndpoints
     private static async Task SystemSearch(HttpContext http, SearchHandler handler, SearchQueryParser parser, FhirBase fhirBase)
     {
         var baseUrl = fhirBase.Of(http.Request);
-        var query = parser.ParseSystem(await ParametersAsync(http), Strict(http.Request), baseUrl);
-        await FhirResponses.WriteAsync(http, 200, await handler.HandleAsync(baseUrl, "", query, http.RequestAborted));
+        await RespondAsync(http, baseUrl, "", parser.ParseSystem(await ParametersAsync(http), Strict(http.Request), baseUrl), handler);
     }
 
     private static async Task CompartmentSearch(HttpContext http, string compartment, string id, string type, SearchHandler handler, SearchQueryParser parser, FhirBase fhirBase)
@@ -95,7 +95,10 @@ public static class SearchEndpoints
         }
 
         ResourceTypes.EnsureValidId(id);
-        await SearchAsync(http, type, $"{compartment}/{id}/{type}", await ParametersAsync(http), handler, parser, fhirBase, new CompartmentCriterion(compartment, id));
+        var baseUrl = fhirBase.Of(http.Request);
+        var query = parser.Parse(type, await ParametersAsync(http), Strict(http.Request), baseUrl);
+        query = query with { Criteria = [.. query.Criteria, new CompartmentCriterion(compartment, id)] };
+        await RespondAsync(http, baseUrl, $"{compartment}/{id}/{type}", query, handler);
     }
 
     /// <summary>
@@ -129,19 +132,17 @@ public static class SearchEndpoints
         }
 
         query = query with { Criteria = criteria, Understood = understood };
-        await FhirResponses.WriteAsync(http, 200, await handler.HandleAsync(baseUrl, $"Patient/{id}/$everything", query, http.RequestAborted));
+        await RespondAsync(http, baseUrl, $"Patient/{id}/$everything", query, handler);
     }
 
-    private static async Task SearchAsync(
-        HttpContext http, string type, string path, IEnumerable<KeyValuePair<string, string>> parameters, SearchHandler handler, SearchQueryParser parser, FhirBase fhirBase, SearchCriterion? mandatory)
+    /// <summary>
+    /// The one exit of every search entry point: the caller's <see cref="SearchRestriction"/> is attached here, so
+    /// no path answers without it (the store applies it to matches, includes and totals).
+    /// </summary>
+    private static async Task RespondAsync(HttpContext http, string baseUrl, string path, SearchQuery query, SearchHandler handler)
     {
-        var baseUrl = fhirBase.Of(http.Request);
-        var query = parser.Parse(type, parameters, Strict(http.Request), baseUrl);
-        if (mandatory is not null)
-        {
-            query = query with { Criteria = [.. query.Criteria, mandatory] };
-        }
-
+        var restriction = await http.RequestServices.GetRequiredService<ISearchRestrictionSource>().ForAsync(http.User, http.RequestAborted);
+        query = query with { Restriction = restriction };
         await FhirResponses.WriteAsync(http, 200, await handler.HandleAsync(baseUrl, path, query, http.RequestAborted));
     }
 

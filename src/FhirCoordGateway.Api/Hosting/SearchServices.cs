@@ -22,6 +22,7 @@ public static class SearchServices
         services.AddSingleton(sp => new SearchParameterCatalog(sp.GetRequiredService<SearchProfiles>().SearchParameters));
         services.AddSingleton<ILocalValueSets, RegistryValueSets>();
         services.AddSingleton<SearchQueryParser>();
+        services.AddSingleton<ISearchRestrictionSource, NoSearchRestriction>();
         services.AddSingleton<SearchIndexer>();
         services.AddSingleton<ICapabilityContributor, SearchCapabilities>();
         services.AddSingleton<IReindexStore, PostgresReindexStore>();

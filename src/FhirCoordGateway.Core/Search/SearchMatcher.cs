@@ -5,8 +5,9 @@ namespace FhirCoordGateway.Core.Search;
 /// <summary>
 /// Evaluates a <see cref="SearchQuery"/> against one resource in memory, from the index rows
 /// <see cref="SearchIndexer"/> extracts from it: the same values and the same rules as the SQL emitters, so a
-/// Subscription's criteria (issue 7) match at write time exactly what a search would return. Criteria that need
-/// other resources (chains, <c>_has</c>, compartments) answer null: the caller asks the store.
+/// Subscription's criteria (issue 7) match at write time exactly what a search would return, the query's
+/// <see cref="SearchRestriction"/> included. Criteria that need other resources (chains, <c>_has</c>) and
+/// composites answer null: the caller asks the store.
 /// https://hl7.org/fhir/R4/subscription.html#criteria
 /// </summary>
 public sealed class SearchMatcher(SearchIndexer indexer, TimeProvider? clock = null)
@@ -14,14 +15,14 @@ public sealed class SearchMatcher(SearchIndexer indexer, TimeProvider? clock = n
     /// <returns>True or false, or null when a criterion cannot be decided from the resource alone.</returns>
     public bool? Matches(SearchQuery query, Resource resource)
     {
-        if (!query.Types.Contains(resource.TypeName))
+        if (!query.Types.Contains(resource.TypeName) || query.Restriction?.Allows(resource.TypeName) == false)
         {
             return false;
         }
 
         var rows = indexer.ExtractAlways(resource);
         var undecided = false;
-        foreach (var criterion in query.Criteria)
+        foreach (var criterion in query.Criteria.Concat(query.Restriction?.CriteriaFor(resource.TypeName) ?? []))
         {
             switch (Match(criterion, resource, rows))
             {
@@ -61,8 +62,21 @@ public sealed class SearchMatcher(SearchIndexer indexer, TimeProvider? clock = n
             _ => false,
         })),
         MissingCriterion m => Present(m, rows) != m.Missing,
-        _ => null, // chains, _has, composites and compartments need the store
+        CompartmentCriterion cp => InCompartment(cp, resource, rows),
+        _ => null, // chains, _has and composites need the store
     };
+
+    /// <summary>The owner itself, or a resource referring to it through one of the compartment's parameters (as the SQL).</summary>
+    private static bool InCompartment(CompartmentCriterion cp, Resource resource, SearchIndexRows rows)
+    {
+        if (resource.TypeName == cp.CompartmentType && resource.Id == cp.Id)
+        {
+            return true;
+        }
+
+        var parameters = CompartmentDefinitions.ParametersOf(cp.CompartmentType, resource.TypeName);
+        return rows.References.Any(r => parameters.Contains(r.Parameter) && r.TargetType == cp.CompartmentType && r.TargetId == cp.Id);
+    }
 
     private static bool Token(TokenCriterion t, SearchIndexRows rows) =>
         rows.Tokens.Any(r => r.Parameter == t.IndexParameter && t.Values.Any(v =>

@@ -34,6 +34,12 @@ public sealed record SearchQuery(string ResourceType, IReadOnlyList<SearchCriter
     /// <summary>Parameters that were ignored because the server does not know them (non-strict handling).</summary>
     public IReadOnlyList<string> Ignored { get; init; } = [];
 
+    /// <summary>
+    /// What the caller may see (issue 8): applied by the store to every resource this search returns, includes and
+    /// totals included. Null = no restriction. Never parsed from the request.
+    /// </summary>
+    public SearchRestriction? Restriction { get; init; }
+
     public bool IsEmpty => Criteria.Count == 0;
 }
 
@@ -225,7 +231,8 @@ public static class SearchQueryKey
         return query.ResourceType + "?" + string.Join('&', parts);
     }
 
-    private static string Of(SearchCriterion c) => c switch
+    /// <summary>A deterministic text for one criterion.</summary>
+    public static string Of(SearchCriterion c) => c switch
     {
         IdCriterion id => "_id=" + Join(id.Ids),
         TokenCriterion t => t.Parameter + ":" + t.Modifier + "=" + Join(t.Values.Select(v => $"{v.System}|{v.Code}|{v.NoSystem}")),

@@ -2,6 +2,7 @@ using System.Globalization;
 using SortKey = FhirCoordGateway.Core.Search.SortKey;
 using System.Text;
 using System.Text.Json;
+using FhirCoordGateway.Core.Interactions;
 using FhirCoordGateway.Core.Search;
 using FhirCoordGateway.Core.Storage;
 using Hl7.Fhir.Model;
@@ -184,7 +185,7 @@ public sealed class PostgresSearchStore(NpgsqlDataSource dataSource, SearchParam
             var revIncludes = query.RevIncludes.Where(i => depth == 0 || i.Iterate).ToList();
             foreach (var spec in includes)
             {
-                foreach (var row in await IncludeAsync(connection, spec, frontier, reverse: false, cap + 1, ct))
+                foreach (var row in await IncludeAsync(connection, query.Restriction, spec, frontier, reverse: false, cap + 1, ct))
                 {
                     if (seen.Add(row.ResId))
                     {
@@ -196,7 +197,7 @@ public sealed class PostgresSearchStore(NpgsqlDataSource dataSource, SearchParam
 
             foreach (var spec in revIncludes)
             {
-                foreach (var row in await IncludeAsync(connection, spec, frontier, reverse: true, cap + 1, ct))
+                foreach (var row in await IncludeAsync(connection, query.Restriction, spec, frontier, reverse: true, cap + 1, ct))
                 {
                     if (seen.Add(row.ResId))
                     {
@@ -218,7 +219,7 @@ public sealed class PostgresSearchStore(NpgsqlDataSource dataSource, SearchParam
     }
 
     private async Task<List<(long ResId, StoredResource Resource)>> IncludeAsync(
-        NpgsqlConnection connection, IncludeSpec spec, List<(long ResId, string Type)> frontier, bool reverse, int limit, CancellationToken ct)
+        NpgsqlConnection connection, SearchRestriction? restriction, IncludeSpec spec, List<(long ResId, string Type)> frontier, bool reverse, int limit, CancellationToken ct)
     {
         // _include: references from the frontier's resources of the source type; _revinclude: references to the frontier from the source type.
         var sources = spec.SourceType == "*"
@@ -238,6 +239,13 @@ public sealed class PostgresSearchStore(NpgsqlDataSource dataSource, SearchParam
         var join = reverse ? "r.res_id = x.res_id" : "r.res_id = x.target_res_id";
         var from = reverse ? $"x.target_res_id = ANY({p.Add(ids)})" : $"x.res_id = ANY({p.Add(ids)})";
         var typeFilter = spec.TargetType is { } target && !reverse ? $" AND r.res_type = {p.Add(target)}" : "";
+        if (restriction is not null)
+        {
+            // Included resources are returned too: the caller's restriction applies to them as to matches.
+            var types = reverse ? sources : spec.TargetType is { } only ? [only] : ResourceTypes.All.ToList();
+            typeFilter += " AND " + SearchSqlBuilder.Restricted(restriction, types, "r", p);
+        }
+
         var sql = $"""
             SELECT DISTINCT r.res_id, r.res_type, r.fhir_id, r.version, r.last_updated, r.body
             FROM sp_reference x JOIN resource r ON {join}

@@ -5,30 +5,65 @@ namespace FhirCoordGateway.Storage.Postgres.Search;
 
 /// <summary>
 /// Assembles the WHERE of a search over <c>resource</c> rows: the one place where the type filter, the
-/// deletion filter and every criterion meet (issue 8 adds its mandatory compartment criterion to
-/// <see cref="SearchQuery.Criteria"/>, or here through <see cref="Where"/>'s <c>mandatory</c>). Each criterion
+/// deletion filter, every criterion and the caller's <see cref="SearchRestriction"/> meet. Each criterion
 /// becomes a semi-join on one index table, by the emitter of its parameter type (AND = several semi-joins,
-/// OR = <c>= ANY</c> arrays inside one).
+/// OR = <c>= ANY</c> arrays inside one). The restriction also reaches the resources behind chains and
+/// <c>_has</c>, and <see cref="Restricted"/> gives it to the include queries.
 /// </summary>
 internal static class SearchSqlBuilder
 {
     /// <summary>The WHERE (without the keyword) selecting current, undeleted resources of the query's types that match it.</summary>
-    public static string Where(SearchQuery query, string alias, SqlParams p, IEnumerable<SearchCriterion>? mandatory = null)
+    public static string Where(SearchQuery query, string alias, SqlParams p)
     {
-        var parts = new List<string>
+        var parts = new List<string> { TypeFilter(query.Types, alias, p), $"NOT {alias}.deleted" };
+        foreach (var criterion in query.Criteria)
         {
-            query.Types.Count == 1 ? $"{alias}.res_type = {p.Add(query.Types[0])}" : $"{alias}.res_type = ANY({p.Add(query.Types.ToArray())})",
-            $"NOT {alias}.deleted",
-        };
-        foreach (var criterion in query.Criteria.Concat(mandatory ?? []))
+            parts.Add(Criterion(criterion, query.Types, alias, p, 0, query.Restriction));
+        }
+
+        if (query.Restriction is { } restriction)
         {
-            parts.Add(Criterion(criterion, query.Types, alias, p, 0));
+            parts.Add(Restriction(restriction, query.Types, alias, p));
         }
 
         return string.Join("\n  AND ", parts);
     }
 
-    public static string Criterion(SearchCriterion criterion, IReadOnlyList<string> types, string alias, SqlParams p, int depth) => criterion switch
+    /// <summary>
+    /// <c>{alias}</c> is one of <paramref name="types"/> and satisfies <paramref name="restriction"/> (when there is
+    /// one): for rows found by following references, whose type the query does not fix.
+    /// </summary>
+    public static string Restricted(SearchRestriction? restriction, IReadOnlyList<string> types, string alias, SqlParams p) =>
+        restriction is null ? TypeFilter(types, alias, p) : $"{TypeFilter(types, alias, p)} AND {Restriction(restriction, types, alias, p)}";
+
+    /// <summary>
+    /// The restriction over rows already filtered to <paramref name="types"/>: the allowed types grouped by the
+    /// criteria they must satisfy (a compartment restriction is one group), one branch per group.
+    /// </summary>
+    private static string Restriction(SearchRestriction restriction, IReadOnlyList<string> types, string alias, SqlParams p)
+    {
+        var groups = types.Where(restriction.Allows)
+            .GroupBy(t => string.Join('&', restriction.CriteriaFor(t).Select(SearchQueryKey.Of)), StringComparer.Ordinal)
+            .Select(g => g.ToList())
+            .ToList();
+        var branches = groups.Select(g =>
+        {
+            // The restriction's own criteria are the server's: no restriction inside them.
+            var criteria = restriction.CriteriaFor(g[0]).Select(c => Criterion(c, g, alias, p, 0, null)).ToList();
+            if (g.Count < types.Count)
+            {
+                criteria.Insert(0, TypeFilter(g, alias, p));
+            }
+
+            return criteria.Count == 0 ? "true" : "(" + string.Join(" AND ", criteria) + ")";
+        });
+        return Or(branches);
+    }
+
+    private static string TypeFilter(IReadOnlyList<string> types, string alias, SqlParams p) =>
+        types.Count == 1 ? $"{alias}.res_type = {p.Add(types[0])}" : $"{alias}.res_type = ANY({p.Add(types.ToArray())})";
+
+    public static string Criterion(SearchCriterion criterion, IReadOnlyList<string> types, string alias, SqlParams p, int depth, SearchRestriction? restriction) => criterion switch
     {
         IdCriterion id => $"{alias}.fhir_id = ANY({p.Add(id.Ids.ToArray())})",
         DateCriterion { Parameter: "_lastUpdated" } d => DateSql.LastUpdated(d, alias, p),
@@ -41,8 +76,8 @@ internal static class SearchSqlBuilder
         ReferenceCriterion r => ReferenceSql.Emit(r, Sp(types, r.Parameter), alias, p),
         CompositeCriterion c => CompositeSql.Emit(c, Sp(types, c.Parameter), alias, p),
         MissingCriterion m => Missing(m, types, alias, p),
-        ChainCriterion ch => Chain(ch, types, alias, p, depth),
-        HasCriterion h => Has(h, alias, p, depth),
+        ChainCriterion ch => Chain(ch, types, alias, p, depth, restriction),
+        HasCriterion h => Has(h, alias, p, depth, restriction),
         CompartmentCriterion cp => Compartment(cp, types, alias, p),
         _ => throw new NotSupportedException($"Search criterion {criterion.GetType().Name} has no SQL translation."),
     };
@@ -76,24 +111,24 @@ internal static class SearchSqlBuilder
     }
 
     /// <summary>The target is resolved inner-first: its ids come from its own criteria, then an integer join on target_res_id.</summary>
-    private static string Chain(ChainCriterion ch, IReadOnlyList<string> types, string alias, SqlParams p, int depth)
+    private static string Chain(ChainCriterion ch, IReadOnlyList<string> types, string alias, SqlParams p, int depth, SearchRestriction? restriction)
     {
         var t = "t" + depth;
-        var inner = Criterion(ch.Inner, ch.TargetTypes, t, p, depth + 1);
-        var typeFilter = ch.TargetTypes.Count == 1 ? $"{t}.res_type = {p.Add(ch.TargetTypes[0])}" : $"{t}.res_type = ANY({p.Add(ch.TargetTypes.ToArray())})";
+        var inner = Criterion(ch.Inner, ch.TargetTypes, t, p, depth + 1, restriction);
+        var typeFilter = Restricted(restriction, ch.TargetTypes, t, p);
         return $"""
             {alias}.res_id IN (SELECT x{depth}.res_id FROM sp_reference x{depth} JOIN resource {t} ON {t}.res_id = x{depth}.target_res_id
               WHERE x{depth}.sp_id = ANY({p.Add(Sp(types, ch.Parameter))}) AND {typeFilter} AND NOT {t}.deleted AND {inner})
             """;
     }
 
-    private static string Has(HasCriterion h, string alias, SqlParams p, int depth)
+    private static string Has(HasCriterion h, string alias, SqlParams p, int depth, SearchRestriction? restriction)
     {
         var s = "s" + depth;
-        var inner = Criterion(h.Inner, [h.SourceType], s, p, depth + 1);
+        var inner = Criterion(h.Inner, [h.SourceType], s, p, depth + 1, restriction);
         return $"""
             {alias}.res_id IN (SELECT y{depth}.target_res_id FROM sp_reference y{depth} JOIN resource {s} ON {s}.res_id = y{depth}.res_id
-              WHERE y{depth}.sp_id = {p.Add(SearchKeys.ParamId(h.SourceType, h.ReferenceParameter))} AND {s}.res_type = {p.Add(h.SourceType)}
+              WHERE y{depth}.sp_id = {p.Add(SearchKeys.ParamId(h.SourceType, h.ReferenceParameter))} AND {Restricted(restriction, [h.SourceType], s, p)}
                 AND NOT {s}.deleted AND {inner})
             """;
     }

@@ -46,4 +46,23 @@ public class SearchMatcherTests
         Assert.Null(Matcher.Matches(Parser.Parse("CarePlan", [KeyValuePair.Create("subject:Patient.family", "x")], strict: true), Plan));
         Assert.False(Matcher.Matches(Parser.Parse("Patient", [KeyValuePair.Create("_id", "cp-7f3a21")], strict: true), Plan));
     }
+
+    [Fact]
+    public void GivenRestriction_WhenMatching_ThenResourcesOutsideItNeverMatch()
+    {
+        var all = Parser.Parse("CarePlan", [], strict: true);
+        var plan = (CarePlan)Plan.DeepCopy();
+        plan.Meta = new Meta { Security = [new Coding("http://example.org/conf", "MASQUE_PS")] };
+
+        Assert.True(Matcher.Matches(all with { Restriction = SearchRestriction.Compartment("Patient", "pat-7f3a21") }, Plan));
+        Assert.False(Matcher.Matches(all with { Restriction = SearchRestriction.Compartment("Patient", "other") }, Plan));
+        Assert.True(Matcher.Matches(all with { Restriction = SearchRestriction.AllTypes.WithoutSecurityLabel("http://example.org/conf", "MASQUE_PS") }, Plan));
+        Assert.False(Matcher.Matches(all with { Restriction = SearchRestriction.AllTypes.WithoutSecurityLabel("http://example.org/conf", "MASQUE_PS") }, plan));
+
+        var practitioners = Parser.Parse("Practitioner", [], strict: true);
+        var practitioner = new Practitioner { Id = "pr-7f3a21" };
+        Assert.False(Matcher.Matches(practitioners with { Restriction = SearchRestriction.Compartment("Patient", "pat-7f3a21") }, practitioner));
+        Assert.True(Matcher.Matches(practitioners with { Restriction = SearchRestriction.Compartment("Patient", "pat-7f3a21", otherTypesAllowed: true) }, practitioner));
+        Assert.True(Matcher.Matches(Parser.Parse("Patient", [], strict: true) with { Restriction = SearchRestriction.Compartment("Patient", "pat-7f3a21") }, new Patient { Id = "pat-7f3a21" }));
+    }
 }
