@@ -1,6 +1,7 @@
 using FhirCoordGateway.Api.Endpoints;
 using FhirCoordGateway.Api.Hosting;
 using FhirCoordGateway.Api.Http;
+using FhirCoordGateway.Api.Jobs;
 using FhirCoordGateway.Api.Validation;
 using FhirCoordGateway.Core.Outcomes;
 using FhirCoordGateway.Storage.Postgres;
@@ -8,6 +9,12 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddGatewayLogging();
+var worker = WorkerMode.IsRequested(args);
+if (worker)
+{
+    builder.Configuration["Jobs:RunServer"] = "true";
+}
+
 builder.AddGateway();
 
 var app = builder.Build();
@@ -15,7 +22,12 @@ app.UseMiddleware<CorrelationIdMiddleware>();
 app.UseGatewayRequestLogging();
 app.UseMiddleware<OutcomeMiddleware>();
 app.UseStatusCodePages(EmptyErrorAnswers.WriteAsync);
-app.MapFhir();
+if (!worker)
+{
+    app.MapFhir();
+    app.MapJobsDashboard();
+}
+
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
 

@@ -28,6 +28,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IResourceStore, PostgresResourceStore>();
         services.AddSingleton<Core.Search.ISearchStore, Search.PostgresSearchStore>();
         services.AddSingleton<MigrationRunner>();
+        services.AddSingleton<IChangeFeed, PostgresChangeFeed>();
         return services;
     }
 }

@@ -37,8 +37,33 @@ public class GatewayFactory : WebApplicationFactory<Program>
     /// <summary>A separate gateway whose services are overridden (e.g. a test authorizer).</summary>
     public static GatewayFactory With(Action<IServiceCollection> services) => new(services, null);
 
+    /// <summary>
+    /// A new, empty database on the test server, for a gateway that runs background work: its change log,
+    /// deliveries and Hangfire queues are then its own. Returns the connection string.
+    /// </summary>
+    public static string OwnDatabase(string name)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString);
+        var database = $"{builder.Database}_{name}";
+        builder.Database = "postgres";
+        using (var connection = new Npgsql.NpgsqlConnection(builder.ConnectionString))
+        {
+            connection.Open();
+            using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
+            drop.ExecuteNonQuery();
+            using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE \"{database}\"", connection);
+            create.ExecuteNonQuery();
+        }
+
+        builder.Database = database;
+        return builder.ConnectionString;
+    }
+
     /// <summary>A separate gateway with extra configuration settings.</summary>
     public static GatewayFactory WithSettings(IReadOnlyDictionary<string, string> settings) => new(null, settings);
+
+    /// <summary>A separate gateway with extra settings and overridden services.</summary>
+    public static GatewayFactory With(IReadOnlyDictionary<string, string> settings, Action<IServiceCollection> services) => new(services, settings);
 
     public FhirClient Fhir(ResourceFormat format = ResourceFormat.Json) =>
         new(new Uri(Server.BaseAddress, "fhir"), CreateClient(), new FhirClientSettings { PreferredFormat = format });
@@ -47,6 +72,9 @@ public class GatewayFactory : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Fhir", ConnectionString);
+        // Background work (Hangfire, change-feed consumers) only where a test asks for it, in a database of its
+        // own (OwnDatabase): otherwise every gateway of the run would compete for the one shared change log.
+        builder.UseSetting("Jobs:RunServer", "false");
         builder.UseSetting("Fhir:MaxRequestBodyBytes", MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
         foreach (var (key, value) in _settings)
         {

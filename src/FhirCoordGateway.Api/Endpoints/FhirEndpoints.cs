@@ -25,6 +25,7 @@ public static class FhirEndpoints
         fhir.MapGet("/_history", HistorySystem).Is(FhirInteraction.HistorySystem);
         fhir.MapGet("/{type:fhirtype}", Search).Is(FhirInteraction.SearchType);
         fhir.MapFhirSearch();
+        fhir.MapDeliveries();
         fhir.MapPost("/{type:fhirtype}", Create).Is(FhirInteraction.Create);
         fhir.MapPut("/{type:fhirtype}", ConditionalUpdate).Is(FhirInteraction.Update);
         fhir.MapDelete("/{type:fhirtype}", ConditionalDelete).Is(FhirInteraction.Delete);

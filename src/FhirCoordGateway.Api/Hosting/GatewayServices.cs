@@ -1,10 +1,12 @@
 using FhirCoordGateway.Api.Endpoints;
 using FhirCoordGateway.Api.Http;
+using FhirCoordGateway.Api.Jobs;
 using FhirCoordGateway.Api.Validation;
 using FhirCoordGateway.Core.Capabilities;
 using FhirCoordGateway.Core.Interactions;
 using FhirCoordGateway.Core.Search;
 using FhirCoordGateway.Core.Security;
+using FhirCoordGateway.Delivery;
 using FhirCoordGateway.Storage.Postgres;
 using Microsoft.Extensions.Options;
 
@@ -34,6 +36,8 @@ public static class GatewayServices
         });
 
         services.AddPostgresStorage(connectionString);
+        builder.AddGatewayJobs(connectionString);
+        services.AddDelivery(builder.Configuration);
         builder.AddProfileValidation();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IResourceIdGenerator, GuidV7IdGenerator>();

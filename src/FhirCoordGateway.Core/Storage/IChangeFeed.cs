@@ -30,6 +30,12 @@ public interface IChangeFeed
 
     /// <summary>Saves the consumer's position: the entries up to <paramref name="handled"/> are done.</summary>
     Task SaveAsync(string consumer, ChangeFeedPosition handled, CancellationToken ct);
+
+    /// <summary>
+    /// Makes this node the only reader of <paramref name="consumer"/> until the returned handle is disposed,
+    /// or returns null when another node leads it. Leadership ends by itself if the node dies.
+    /// </summary>
+    Task<IAsyncDisposable?> TryLeadAsync(string consumer, CancellationToken ct);
 }
 
 /// <summary>

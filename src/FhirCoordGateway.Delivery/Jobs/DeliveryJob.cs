@@ -1,0 +1,123 @@
+using System.ComponentModel;
+using FhirCoordGateway.Core.Storage;
+using FhirCoordGateway.Delivery.Routing;
+using FhirCoordGateway.Delivery.Tracking;
+using Hangfire;
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using FhirTask = Hl7.Fhir.Model.Task;
+
+namespace FhirCoordGateway.Delivery.Jobs;
+
+/// <summary>
+/// One attempt at one delivery, run by Hangfire with the Task id only. Retries are ours, not Hangfire's:
+/// a transient failure schedules the next attempt after the backoff delay, a permanent one (or the last
+/// attempt) fails the delivery where an operator can see it and <c>$retry</c> it.
+/// Exactly-once: attempts of the same delivery run one at a time (a lock on its id); a finished delivery is
+/// never sent again; an attempt that died before recording its answer (crash, timeout) is followed by one
+/// that asks the shared record whether the document already arrived before submitting.
+/// </summary>
+public sealed class DeliveryJob(
+    IResourceStore store,
+    DeliveryTracker tracker,
+    DocumentLoader loader,
+    IDeliveryQueue queue,
+    IOptions<DeliveryOptions> options,
+    TimeProvider clock,
+    ILogger<DeliveryJob> logger,
+    ISharedRecordConnector? sharedRecord = null,
+    ISecureMessagingConnector? secureMessaging = null)
+{
+    [AutomaticRetry(Attempts = 0)]
+    [DisplayName("Deliver Task/{0}")]
+    public async Task RunAsync(string taskId, CancellationToken ct)
+    {
+        // The lock lives as long as this transaction, which writes nothing; the Task changes commit on their own.
+        await using var guard = await store.BeginAsync(ct);
+        await guard.LockAsync($"delivery/{taskId}", ct);
+        if (await tracker.ReadAsync(taskId, ct) is not { } delivery
+            || delivery.Task.Status is not (FhirTask.TaskStatus.Ready or FhirTask.TaskStatus.InProgress))
+        {
+            return;
+        }
+
+        var earlierAttemptUnknown = delivery.Task.Status == FhirTask.TaskStatus.InProgress;
+        var task = delivery.Task;
+        var attempt = DeliveryTask.Attempts(task) + 1;
+        task.Status = FhirTask.TaskStatus.InProgress;
+        task.BusinessStatus = DeliveryTask.Step("sending");
+        task.ExecutionPeriod ??= new Period { StartElement = new FhirDateTime(clock.GetUtcNow()) };
+        DeliveryTask.SetOutput(task, "attempts", new UnsignedInt(attempt));
+        delivery = await tracker.SaveAsync(task, delivery.Version, ct);
+        task = delivery.Task;
+
+        TimeSpan? retryIn = null;
+        try
+        {
+            var receipt = await SendAsync(taskId, task, earlierAttemptUnknown, ct);
+            task.Status = FhirTask.TaskStatus.Completed;
+            task.BusinessStatus = DeliveryTask.Step(DeliveryTask.Channel(task) == DeliveryChannel.SharedRecord ? "stored" : "sent");
+            (task.ExecutionPeriod ??= new Period()).EndElement = new FhirDateTime(clock.GetUtcNow());
+            task.StatusReason = null;
+            if (receipt.RemoteReference is { } remote)
+            {
+                DeliveryTask.SetOutput(task, "remote-reference", new FhirString(remote));
+            }
+
+            if (receipt.MessageId is { } messageId)
+            {
+                DeliveryTask.SetOutput(task, "message-id", new FhirString(messageId));
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // A failure we did not classify (the database, a bug) is treated as transient: retrying is safe.
+            var transient = ex is not DeliveryFailedException failed || failed.Transient;
+            var message = ex is DeliveryFailedException ? ex.Message : $"Unexpected {ex.GetType().Name}";
+            var policy = options.Value.Retry;
+            retryIn = transient && attempt < policy.MaxAttempts ? policy.DelayAfter(attempt) : null;
+            task.Status = retryIn is null ? FhirTask.TaskStatus.Failed : FhirTask.TaskStatus.Ready;
+            task.BusinessStatus = DeliveryTask.Step(retryIn is null ? "failed" : "retry-scheduled");
+            task.StatusReason = new CodeableConcept { Text = message };
+            DeliveryTask.SetOutput(task, "last-error", new FhirString(message));
+            logger.Log(
+                ex is DeliveryFailedException ? LogLevel.Warning : LogLevel.Error,
+                ex is DeliveryFailedException ? null : ex,
+                "Delivery Task/{TaskId} attempt {Attempt} failed ({Transient}); {Next}",
+                taskId, attempt, transient ? "transient" : "permanent", retryIn is null ? "failed" : $"retry in {retryIn}");
+        }
+
+        await tracker.SaveAsync(task, delivery.Version, ct);
+        if (retryIn is { } delay)
+        {
+            queue.Schedule(taskId, delay);
+        }
+    }
+
+    private async Task<DeliveryReceipt> SendAsync(string taskId, FhirTask task, bool earlierAttemptUnknown, CancellationToken ct)
+    {
+        var document = await loader.LoadAsync(DeliveryTask.DocumentId(task), DeliveryTask.DocumentVersion(task), ct);
+        // A delivery queued before its channel was switched off fails visibly rather than waiting forever.
+        return DeliveryTask.Channel(task) == DeliveryChannel.SharedRecord
+            ? await (sharedRecord ?? throw NotConfigured("shared record")).SubmitAsync(document, earlierAttemptUnknown, ct)
+            : await (secureMessaging ?? throw NotConfigured("secure messaging")).SendAsync(document, DeliveryTask.Address(task)!, taskId, ct);
+    }
+
+    private static DeliveryFailedException NotConfigured(string channel) => new($"No {channel} connector is configured on this node.", transient: false);
+}
+
+/// <summary>Queues delivery attempts; jobs carry the Task id only.</summary>
+public interface IDeliveryQueue
+{
+    void Enqueue(string taskId);
+
+    void Schedule(string taskId, TimeSpan delay);
+}
+
+public sealed class HangfireDeliveryQueue(IBackgroundJobClient jobs) : IDeliveryQueue
+{
+    public void Enqueue(string taskId) => jobs.Enqueue<DeliveryJob>(j => j.RunAsync(taskId, CancellationToken.None));
+
+    public void Schedule(string taskId, TimeSpan delay) => jobs.Schedule<DeliveryJob>(j => j.RunAsync(taskId, CancellationToken.None), delay);
+}

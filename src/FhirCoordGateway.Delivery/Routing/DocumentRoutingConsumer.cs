@@ -1,0 +1,66 @@
+using FhirCoordGateway.Core.Interactions;
+using FhirCoordGateway.Core.Storage;
+using FhirCoordGateway.Delivery.Jobs;
+using FhirCoordGateway.Delivery.Tracking;
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.Logging;
+
+namespace FhirCoordGateway.Delivery.Routing;
+
+/// <summary>
+/// The outbox dispatcher of documents: for every DocumentReference created (a new document, or a
+/// replacement, which MHD makes a new DocumentReference with relatesTo), it records one delivery Task per
+/// target and queues its job. Replaying an entry after a crash finds the Tasks already made (their ids follow
+/// from the document and target) and only re-queues those still waiting.
+/// </summary>
+public sealed class DocumentRoutingConsumer(
+    IResourceStore store, DocumentRouter router, DeliveryTracker tracker, IDeliveryQueue queue, TimeProvider clock,
+    ILogger<DocumentRoutingConsumer> logger) : IChangeConsumer
+{
+    public string Name => "document-routing";
+
+    public async Task HandleAsync(IReadOnlyList<ChangeEntry> entries, CancellationToken ct)
+    {
+        foreach (var entry in entries.Where(e => e is { ResourceType: "DocumentReference", Operation: ChangeOperation.Create }))
+        {
+            await RouteAsync(entry, ct);
+        }
+    }
+
+    private async Task RouteAsync(ChangeEntry entry, CancellationToken ct)
+    {
+        var stored = await store.ReadVersionAsync(entry.ResourceType, entry.Id, entry.Version, ct);
+        if (stored?.Json is null || ResourceJson.Parse(stored.Json) is not DocumentReference { Status: DocumentReferenceStatus.Current } document)
+        {
+            return;
+        }
+
+        var patientReference = document.Subject?.Reference;
+        var patient = patientReference is { } r && r.StartsWith("Patient/", StringComparison.Ordinal)
+            && await store.ReadAsync("Patient", r["Patient/".Length..], ct) is { Deleted: false, Json: { } json }
+            ? (Patient)ResourceJson.Parse(json)
+            : null;
+        if (patient is null)
+        {
+            logger.LogWarning("DocumentReference/{DocumentId}/_history/{Version} has no stored Patient subject; not routed", entry.Id, entry.Version);
+            return;
+        }
+
+        var targets = await router.RouteAsync(document, patient, ct);
+        foreach (var target in targets)
+        {
+            var id = DeliveryTracker.DeliveryId(entry.Id, entry.Version, target);
+            var (delivery, created) = await tracker.EnsureAsync(
+                DeliveryTask.New(id, target, entry.Id, entry.Version, patient.Id!, clock.GetUtcNow()), ct);
+            if (delivery.Task.Status == Hl7.Fhir.Model.Task.TaskStatus.Ready)
+            {
+                queue.Enqueue(id);
+            }
+
+            if (created)
+            {
+                logger.LogInformation("Delivery Task/{TaskId} queued for DocumentReference/{DocumentId}/_history/{Version} ({Route})", id, entry.Id, entry.Version, target.Route);
+            }
+        }
+    }
+}

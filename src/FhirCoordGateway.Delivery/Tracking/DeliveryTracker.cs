@@ -1,0 +1,103 @@
+using System.IO.Hashing;
+using System.Text;
+using FhirCoordGateway.Core.Interactions;
+using FhirCoordGateway.Core.Outcomes;
+using FhirCoordGateway.Core.Storage;
+using Hl7.Fhir.Model;
+using FhirTask = Hl7.Fhir.Model.Task;
+
+namespace FhirCoordGateway.Delivery.Tracking;
+
+/// <summary>A delivery Task as stored, with the version that guards its next change.</summary>
+public sealed record StoredDelivery(FhirTask Task, int Version);
+
+/// <summary>
+/// Reads and changes delivery Tasks through the normal write path (so they are versioned, indexed and
+/// searchable like any resource). Every change names the version it replaces, so two workers can never
+/// both move the same delivery.
+/// </summary>
+public sealed class DeliveryTracker(IResourceStore store, UpdateHandler updates, TimeProvider clock)
+{
+    /// <summary>
+    /// The delivery's id follows from the document version and the target, so routing the same change twice
+    /// (after a crash) finds the Task it already made instead of making a second one.
+    /// </summary>
+    public static string DeliveryId(string documentId, int documentVersion, DeliveryTarget target)
+    {
+        var key = $"{documentId}|{documentVersion}|{DeliveryTask.ChannelCode(target.Channel)}|{target.Address}";
+        return "dlv-" + Convert.ToHexStringLower(XxHash128.Hash(Encoding.UTF8.GetBytes(key)));
+    }
+
+    public async Task<StoredDelivery?> ReadAsync(string id, CancellationToken ct)
+    {
+        var stored = await store.ReadAsync("Task", id, ct);
+        return stored is { Deleted: false, Json: { } json } ? new StoredDelivery((FhirTask)ResourceJson.Parse(json), stored.Version) : null;
+    }
+
+    /// <summary>Stores <paramref name="fresh"/> unless a Task with its id exists; returns what is stored and whether it is new.</summary>
+    public async Task<(StoredDelivery Delivery, bool Created)> EnsureAsync(FhirTask fresh, CancellationToken ct)
+    {
+        if (await ReadAsync(fresh.Id!, ct) is { } existing)
+        {
+            return (existing, false);
+        }
+
+        var written = await updates.HandleAsync("Task", fresh.Id!, fresh, ifMatch: null, ct);
+        return (new StoredDelivery((FhirTask)written.Resource, written.Stored.Version), true);
+    }
+
+    /// <summary>Writes the changed Task if it is still at <paramref name="expectedVersion"/> (else 412 from the store).</summary>
+    public async Task<StoredDelivery> SaveAsync(FhirTask task, int expectedVersion, CancellationToken ct)
+    {
+        task.LastModifiedElement = new FhirDateTime(clock.GetUtcNow());
+        var written = await updates.HandleAsync("Task", task.Id!, task, expectedVersion, ct);
+        return new StoredDelivery((FhirTask)written.Resource, written.Stored.Version);
+    }
+
+    /// <summary>
+    /// Applies a secure-messaging acknowledgement (MDN): <c>processed</c> marks the delivery acknowledged,
+    /// an error marks it rejected with the code and label. Unknown deliveries give 404.
+    /// </summary>
+    public async Task<StoredDelivery> AcknowledgeAsync(Acknowledgement ack, CancellationToken ct)
+    {
+        var delivery = await ReadAsync(ack.DeliveryId, ct)
+            ?? throw FhirOutcomeException.Of(FailureKind.NotFound, $"No delivery Task/{ack.DeliveryId} for this acknowledgement.");
+        var task = delivery.Task;
+        if (ack.Processed && ack.ErrorCode is null)
+        {
+            task.Status = FhirTask.TaskStatus.Completed;
+            task.BusinessStatus = DeliveryTask.Step("acknowledged");
+        }
+        else
+        {
+            task.Status = FhirTask.TaskStatus.Failed;
+            task.BusinessStatus = DeliveryTask.Step("rejected");
+            task.StatusReason = new CodeableConcept { Text = $"{ack.ErrorCode}^{ack.ErrorLabel}" };
+        }
+
+        DeliveryTask.SetOutput(task, "acknowledgement", new FhirString(ack.ErrorCode is null ? "processed" : $"processed/Error: {ack.ErrorCode}^{ack.ErrorLabel}"));
+        return await SaveAsync(task, delivery.Version, ct);
+    }
+
+    /// <summary>An operator's re-queue of a failed delivery ($retry): back to queued with a fresh round of attempts (the last error stays).</summary>
+    public async Task<StoredDelivery> RequeueAsync(string id, CancellationToken ct)
+    {
+        var delivery = await ReadAsync(id, ct) ?? throw FhirOutcomeException.Of(FailureKind.NotFound, $"Task/{id} is not known.");
+        if (delivery.Task.Code?.Coding.Any(c => c.System == DeliveryTask.ChannelSystem) != true)
+        {
+            throw FhirOutcomeException.Of(FailureKind.Invalid, $"Task/{id} is not a document delivery.");
+        }
+
+        if (delivery.Task.Status != FhirTask.TaskStatus.Failed)
+        {
+            throw FhirOutcomeException.Of(
+                FailureKind.Conflict, $"Only a failed delivery can be retried; Task/{id} is {delivery.Task.Status?.ToString().ToLowerInvariant()}.");
+        }
+
+        delivery.Task.Status = FhirTask.TaskStatus.Ready;
+        delivery.Task.BusinessStatus = DeliveryTask.Step("queued");
+        delivery.Task.StatusReason = null;
+        DeliveryTask.SetOutput(delivery.Task, "attempts", new UnsignedInt(0));
+        return await SaveAsync(delivery.Task, delivery.Version, ct);
+    }
+}

@@ -1,0 +1,282 @@
+using System.Collections.Concurrent;
+using FhirCoordGateway.Delivery;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Rest;
+using Microsoft.Extensions.DependencyInjection;
+using FhirTask = Hl7.Fhir.Model.Task;
+
+namespace FhirCoordGateway.EndToEnd.Tests;
+
+/// <summary>
+/// The delivery spine of issue 6 through the whole gateway: a posted document goes through the change feed,
+/// the routing rules, delivery Tasks and Hangfire jobs on the real PostgreSQL, to connectors that record what
+/// they are asked to send (the peers themselves are covered by the connector contract tests).
+/// </summary>
+public sealed class DeliveryRoutingTests : IClassFixture<DeliveryRoutingTests.Gateway>
+{
+    private readonly Gateway _gateway;
+    private readonly FhirClient _fhir;
+
+    public DeliveryRoutingTests(Gateway gateway)
+    {
+        _gateway = gateway;
+        _fhir = gateway.Factory.Fhir();
+    }
+
+    [Fact]
+    public async Task A_discharge_summary_goes_once_to_the_shared_record_the_gp_and_the_care_team_but_not_its_author()
+    {
+        var care = await CareCircleAsync();
+        var document = await PostDocumentAsync(care.Patient, author: care.HospitalRole);
+
+        var tasks = await WaitForDeliveriesAsync(document, 3, t => t.Status == FhirTask.TaskStatus.Completed);
+
+        Assert.Single(_gateway.SharedRecord.Calls, c => c.DocumentId == document.Id);
+        Assert.Equal(
+            new[] { care.GpMailbox, care.NurseMailbox }.Order(),
+            _gateway.Mail.Calls.Where(c => c.DocumentId == document.Id).Select(c => c.Address).Order());
+        Assert.Contains(tasks, t => t.Code.Coding[0].Code == "shared-record" && t.BusinessStatus.Coding[0].Code == "stored");
+        Assert.All(tasks, t => Assert.Equal($"Patient/{care.Patient.Id}", t.For.Reference));
+    }
+
+    [Fact]
+    public async Task The_author_never_receives_their_own_document()
+    {
+        var care = await CareCircleAsync();
+        var document = await PostDocumentAsync(care.Patient, author: care.GpRole);
+
+        await WaitForDeliveriesAsync(document, 2, t => t.Status == FhirTask.TaskStatus.Completed);
+
+        Assert.Equal([care.NurseMailbox], _gateway.Mail.Calls.Where(c => c.DocumentId == document.Id).Select(c => c.Address));
+    }
+
+    [Fact]
+    public async Task A_patient_who_opposed_the_shared_record_gets_nothing_sent_there()
+    {
+        var care = await CareCircleAsync();
+        await _fhir.CreateAsync(new Consent
+        {
+            Status = Consent.ConsentState.Active,
+            Scope = new CodeableConcept("http://terminology.hl7.org/CodeSystem/consentscope", "patient-privacy"),
+            Category = [new CodeableConcept("http://loinc.org", "59284-0")],
+            Patient = new ResourceReference($"Patient/{care.Patient.Id}"),
+            Policy = [new Consent.PolicyComponent { Uri = "https://fhircoord.example/fhir/policy/shared-record" }],
+            Provision = new Consent.provisionComponent
+            {
+                Type = Consent.ConsentProvisionType.Deny,
+                Purpose = [new Coding("https://fhircoord.example/fhir/CodeSystem/fhircoord-sharing-purpose", "shared-record")],
+            },
+        });
+        var document = await PostDocumentAsync(care.Patient, author: care.HospitalRole);
+
+        var tasks = await WaitForDeliveriesAsync(document, 2, t => t.Status == FhirTask.TaskStatus.Completed);
+
+        Assert.All(tasks, t => Assert.Equal("secure-messaging", t.Code.Coding[0].Code));
+        Assert.DoesNotContain(_gateway.SharedRecord.Calls, c => c.DocumentId == document.Id);
+    }
+
+    [Fact]
+    public async Task Transient_failures_are_retried_with_backoff_until_the_peer_accepts()
+    {
+        var care = await CareCircleAsync();
+        _gateway.SharedRecord.FailNext(2, transient: true);
+        var document = await PostDocumentAsync(care.Patient, author: care.HospitalRole);
+
+        var shared = (await WaitForDeliveriesAsync(document, 3, t => t.Status == FhirTask.TaskStatus.Completed))
+            .Single(t => t.Code.Coding[0].Code == "shared-record");
+
+        Assert.Equal(3, ((UnsignedInt)shared.Output.Single(o => o.Type.Coding[0].Code == "attempts").Value).Value);
+        Assert.Equal(3, _gateway.SharedRecord.Calls.Count(c => c.DocumentId == document.Id));
+        Assert.Single(_gateway.SharedRecord.Calls, c => c.DocumentId == document.Id && c.Succeeded);
+        // Each earlier attempt recorded its answer, so none had to ask whether the document already arrived.
+        Assert.DoesNotContain(_gateway.SharedRecord.Calls, c => c.DocumentId == document.Id && c.EarlierAttemptUnknown);
+    }
+
+    [Fact]
+    public async Task A_permanent_failure_fails_fast_and_retry_requeues_it()
+    {
+        var care = await CareCircleAsync();
+        _gateway.SharedRecord.FailNext(1, transient: false);
+        var document = await PostDocumentAsync(care.Patient, author: care.HospitalRole);
+
+        var failed = (await WaitForDeliveriesAsync(document, 3, t => t.Code.Coding[0].Code != "shared-record" || t.Status == FhirTask.TaskStatus.Failed))
+            .Single(t => t.Code.Coding[0].Code == "shared-record");
+        Assert.Equal("failed", failed.BusinessStatus.Coding[0].Code);
+        Assert.Contains("refused", failed.StatusReason.Text);
+        var failedSearch = await _fhir.SearchAsync<FhirTask>([$"focus=DocumentReference/{document.Id}", "status=failed"]);
+        Assert.Single(failedSearch!.Entry);
+
+        var requeued = await RetryAsync(failed.Id);
+        Assert.Equal(FhirTask.TaskStatus.Ready, ((FhirTask)requeued!).Status);
+
+        await WaitForDeliveriesAsync(document, 3, t => t.Status == FhirTask.TaskStatus.Completed);
+        Assert.Equal(2, _gateway.SharedRecord.Calls.Count(c => c.DocumentId == document.Id));
+    }
+
+    [Fact]
+    public async Task Retry_of_a_delivery_that_has_not_failed_is_a_conflict()
+    {
+        var care = await CareCircleAsync();
+        var document = await PostDocumentAsync(care.Patient, author: care.HospitalRole);
+        var done = (await WaitForDeliveriesAsync(document, 3, t => t.Status == FhirTask.TaskStatus.Completed)).First();
+
+        var error = await Assert.ThrowsAsync<FhirOperationException>(() => RetryAsync(done.Id));
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, error.Status);
+    }
+
+    [Fact]
+    public async Task Running_a_finished_delivery_again_sends_nothing_and_an_interrupted_one_asks_first()
+    {
+        var care = await CareCircleAsync();
+        var document = await PostDocumentAsync(care.Patient, author: care.HospitalRole);
+        var shared = (await WaitForDeliveriesAsync(document, 3, t => t.Status == FhirTask.TaskStatus.Completed))
+            .Single(t => t.Code.Coding[0].Code == "shared-record");
+        var job = _gateway.Factory.Services.GetRequiredService<FhirCoordGateway.Delivery.Jobs.DeliveryJob>();
+
+        await job.RunAsync(shared.Id, CancellationToken.None);
+        Assert.Single(_gateway.SharedRecord.Calls, c => c.DocumentId == document.Id);
+
+        // An attempt that died after marking the delivery in progress: the next run must ask before submitting.
+        shared = await _fhir.ReadAsync<FhirTask>($"Task/{shared.Id}");
+        shared!.Status = FhirTask.TaskStatus.InProgress;
+        await _fhir.UpdateAsync(shared);
+        await job.RunAsync(shared.Id, CancellationToken.None);
+        Assert.Contains(_gateway.SharedRecord.Calls, c => c.DocumentId == document.Id && c.EarlierAttemptUnknown);
+        Assert.Equal(FhirTask.TaskStatus.Completed, (await _fhir.ReadAsync<FhirTask>($"Task/{shared.Id}"))!.Status);
+    }
+
+    private Task<Resource?> RetryAsync(string taskId) =>
+        _fhir.OperationAsync(new Uri($"{_fhir.Endpoint.ToString().TrimEnd('/')}/Task/{taskId}/$retry"));
+
+    private sealed record CareCircle(Patient Patient, string GpRole, string HospitalRole, string GpMailbox, string NurseMailbox);
+
+    /// <summary>A patient whose médecin traitant and care-team nurse have MSSanté mailboxes, and a hospital practitioner.</summary>
+    private async Task<CareCircle> CareCircleAsync()
+    {
+        var gpMailbox = $"{TestData.Unique("gp")}@medecin.mssante.fr";
+        var nurseMailbox = $"{TestData.Unique("ide")}@infirmier.mssante.fr";
+        var gp = await RoleAsync(gpMailbox);
+        var nurse = await RoleAsync(nurseMailbox);
+        var hospital = await RoleAsync($"{TestData.Unique("chu")}@chu.mssante.fr");
+        var patient = TestData.Patient();
+        patient.GeneralPractitioner = [new ResourceReference(gp)];
+        patient = (await _fhir.CreateAsync(patient))!;
+        await _fhir.CreateAsync(new CareTeam
+        {
+            Status = CareTeam.CareTeamStatus.Active,
+            Subject = new ResourceReference($"Patient/{patient.Id}"),
+            Participant = [new CareTeam.ParticipantComponent { Member = new ResourceReference(gp) }, new CareTeam.ParticipantComponent { Member = new ResourceReference(nurse) }],
+        });
+        return new CareCircle(patient, gp, hospital, gpMailbox, nurseMailbox);
+    }
+
+    private async Task<string> RoleAsync(string mailbox)
+    {
+        var practitioner = await _fhir.CreateAsync(new Practitioner { Name = [new HumanName { Family = TestData.Unique("Dr") }] });
+        var role = await _fhir.CreateAsync(new PractitionerRole
+        {
+            Practitioner = new ResourceReference($"Practitioner/{practitioner!.Id}"),
+            Telecom = [new ContactPoint(ContactPoint.ContactPointSystem.Email, ContactPoint.ContactPointUse.Work, mailbox)],
+        });
+        return $"PractitionerRole/{role!.Id}";
+    }
+
+    private async Task<DocumentReference> PostDocumentAsync(Patient patient, string author) =>
+        (await _fhir.CreateAsync(new DocumentReference
+        {
+            Status = DocumentReferenceStatus.Current,
+            Type = new CodeableConcept("http://loinc.org", "34112-3"),
+            Subject = new ResourceReference($"Patient/{patient.Id}"),
+            Author = [new ResourceReference(author)],
+            Content = [new DocumentReference.ContentComponent { Attachment = new Attachment { ContentType = "application/pdf", Data = "%PDF-1.4 CRH"u8.ToArray() } }],
+        }))!;
+
+    private async Task<List<FhirTask>> WaitForDeliveriesAsync(DocumentReference document, int count, Func<FhirTask, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var bundle = await _fhir.SearchAsync<FhirTask>([$"focus=DocumentReference/{document.Id}"]);
+            var tasks = bundle!.Entry.Select(e => (FhirTask)e.Resource).ToList();
+            if (tasks.Count == count && tasks.All(done))
+            {
+                return tasks;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{tasks.Count} deliveries of DocumentReference/{document.Id}: " +
+                    string.Join(", ", tasks.Select(t => $"{t.Code.Coding[0].Code} {t.Status} {t.BusinessStatus?.Coding[0].Code} {t.StatusReason?.Text}")));
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>One gateway with background work on a database of its own, and recording connectors.</summary>
+    public sealed class Gateway : IDisposable
+    {
+        public RecordingSharedRecord SharedRecord { get; } = new();
+
+        public RecordingMail Mail { get; } = new();
+
+        public GatewayFactory Factory { get; }
+
+        public Gateway()
+        {
+            Factory = GatewayFactory.With(
+                new Dictionary<string, string>
+                {
+                    ["ConnectionStrings:Fhir"] = GatewayFactory.OwnDatabase("delivery_routing"),
+                    ["Jobs:RunServer"] = "true",
+                    ["Jobs:SchedulePollingInterval"] = "00:00:00.200",
+                    ["Delivery:Retry:BaseDelay"] = "00:00:00.100",
+                },
+                services =>
+                {
+                    services.AddSingleton<ISharedRecordConnector>(SharedRecord);
+                    services.AddSingleton<ISecureMessagingConnector>(Mail);
+                });
+            _ = Factory.Server; // start now: migrations, Hangfire schema, change feed
+        }
+
+        public void Dispose() => Factory.Dispose();
+    }
+
+    public sealed record Call(string DocumentId, string? Address, bool EarlierAttemptUnknown, bool Succeeded);
+
+    /// <summary>Records submissions; can be told to fail the next ones.</summary>
+    public sealed class RecordingSharedRecord : ISharedRecordConnector
+    {
+        private int _failures;
+        private bool _transient;
+
+        public ConcurrentBag<Call> Calls { get; } = [];
+
+        public void FailNext(int count, bool transient)
+        {
+            _transient = transient;
+            _failures = count;
+        }
+
+        public Task<DeliveryReceipt> SubmitAsync(OutboundDocument document, bool earlierAttemptUnknown, CancellationToken ct)
+        {
+            var fail = Interlocked.Decrement(ref _failures) >= 0;
+            Calls.Add(new Call(document.Document.Id, null, earlierAttemptUnknown, !fail));
+            return fail
+                ? throw new DeliveryFailedException(_transient ? "503 from the shared record" : "400: the shared record refused the bundle", _transient)
+                : Task.FromResult(new DeliveryReceipt($"DocumentReference/remote-{document.Document.Id}", null));
+        }
+    }
+
+    public sealed class RecordingMail : ISecureMessagingConnector
+    {
+        public ConcurrentBag<Call> Calls { get; } = [];
+
+        public Task<DeliveryReceipt> SendAsync(OutboundDocument document, string recipientAddress, string deliveryId, CancellationToken ct)
+        {
+            Calls.Add(new Call(document.Document.Id, recipientAddress, false, true));
+            return Task.FromResult(new DeliveryReceipt(null, $"<delivery-{deliveryId}@gateway.test>"));
+        }
+    }
+}
