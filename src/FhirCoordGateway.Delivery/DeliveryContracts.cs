@@ -6,13 +6,18 @@ namespace FhirCoordGateway.Delivery;
 /// <param name="Document">The stored DocumentReference version (id and meta.versionId set).</param>
 /// <param name="Content">The document's bytes (from its Binary or its inline attachment).</param>
 /// <param name="Authors">The author resources the DocumentReference points to that could be read (Practitioner, PractitionerRole, Organization).</param>
+/// <param name="Replaced">
+/// The current versions of the DocumentReferences this one <c>replaces</c> (relatesTo), when the relation names them by
+/// reference only: the shared record knows a replaced document by its uniqueId (masterIdentifier), which the reference lacks.
+/// </param>
 public sealed record OutboundDocument(
     DocumentReference Document,
     byte[] Content,
     string ContentType,
     Patient Patient,
     IReadOnlyList<Resource> Authors,
-    Organization? Custodian);
+    Organization? Custodian,
+    IReadOnlyList<DocumentReference>? Replaced = null);
 
 /// <summary>What the peer said on success: the shared record's location of the stored document, or the sent message's id.</summary>
 public sealed record DeliveryReceipt(string? RemoteReference, string? MessageId);

@@ -202,12 +202,14 @@ internal sealed partial class ValidationRun
         if (owner is null && walkedProfile) return;
         owner ??= coreType?.Root;
         if (owner is null) return;
-        WalkChildren(item, owner, path, scope);
+        // The parent's definition path is the element's own ("Patient.name"), also when its children come from the
+        // core datatype ("HumanName"): extension contexts such as "Patient.name" are stated on the element.
+        WalkChildren(item, owner, path, scope, node.Path.Length > 0 ? node.Path : owner.Path);
     }
 
     private static bool IsExtensionDefinitionRoot(ElementNode node) => node.Path == "Extension";
 
-    private void WalkChildren(Base item, ElementNode owner, string path, Scope scope)
+    private void WalkChildren(Base item, ElementNode owner, string path, Scope scope, string definitionPath)
     {
         bool valueIsNotAChild = item is PrimitiveType || item.TypeName == "xhtml";
         Dictionary<string, IReadOnlyList<Base>>? present = null;
@@ -236,7 +238,7 @@ internal sealed partial class ValidationRun
         if (!anyChild && !valueIsNotAChild && item is not Resource)
             _issues.Error(IssueType.Invalid, path, "All FHIR elements must have a @value or children", "ele-1");
 
-        var parent = new Parent(owner.Path, item.TypeName, item);
+        var parent = new Parent(definitionPath, item.TypeName, item);
         foreach (var def in owner.ChildOrder)
         {
             if (valueIsNotAChild && def.Name == "value") continue;
