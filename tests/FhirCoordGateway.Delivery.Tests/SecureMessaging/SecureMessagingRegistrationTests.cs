@@ -1,0 +1,58 @@
+using FhirCoordGateway.Delivery.SecureMessaging;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using static FhirCoordGateway.Delivery.Tests.SecureMessaging.SecureMessagingTestData;
+
+namespace FhirCoordGateway.Delivery.Tests.SecureMessaging;
+
+public sealed class SecureMessagingRegistrationTests
+{
+    private static ServiceProvider Services(Dictionary<string, string?> settings)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddSecureMessaging(configuration);
+        return services.BuildServiceProvider();
+    }
+
+    private static Dictionary<string, string?> ValidSettings() => new()
+    {
+        ["SecureMessaging:Host"] = "smtp.operator.test.mssante.fr",
+        ["SecureMessaging:SenderAddress"] = Sender,
+        ["SecureMessaging:MessageIdDomain"] = MessageIdDomain,
+        ["SecureMessaging:SourceId"] = SourceId,
+        ["SecureMessaging:LocalPatientIdOid"] = LocalPatientIdOid,
+    };
+
+    [Fact]
+    public void GivenValidSection_WhenResolving_ThenConnectorAndParserAreRegistered()
+    {
+        using var provider = Services(ValidSettings());
+
+        Assert.IsType<SmtpSecureMessagingConnector>(provider.GetRequiredService<ISecureMessagingConnector>());
+        Assert.NotNull(provider.GetRequiredService<MdnParser>());
+        Assert.Equal(587, provider.GetRequiredService<IOptions<SecureMessagingOptions>>().Value.Port);
+        Assert.True(provider.GetRequiredService<IOptions<SecureMessagingOptions>>().Value.RequireStartTls);
+    }
+
+    [Fact]
+    public void GivenMissingHostBadOidAndMissingCertificateFile_WhenResolvingOptions_ThenEachProblemIsReported()
+    {
+        var settings = ValidSettings();
+        settings["SecureMessaging:Host"] = "";
+        settings["SecureMessaging:SourceId"] = "not-an-oid";
+        settings["SecureMessaging:ClientCertificatePath"] = "/nonexistent/gateway-9d3f.p12";
+        using var provider = Services(settings);
+
+        var failure = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<SecureMessagingOptions>>().Value);
+
+        Assert.Equal(
+            ["SecureMessaging:Host is required.", "SecureMessaging:SourceId must be an OID.", "SecureMessaging:ClientCertificatePath names no file."],
+            failure.Failures);
+    }
+}
