@@ -4,8 +4,8 @@ namespace FhirCoordGateway.Delivery.SharedRecord;
 
 /// <summary>
 /// PDSm wants authors contained in the DocumentReference and the SubmissionSet: the shared record cannot resolve the
-/// gateway's own references. Copies the authors that could be read (without meta: a contained resource carries no
-/// versionId or lastUpdated, dom-4) and points the references between them (PractitionerRole → Practitioner,
+/// gateway's own references. Copies the authors that could be read (with their profiles but no version: a contained resource
+/// carries no versionId or lastUpdated, dom-4) and points the references between them (PractitionerRole → Practitioner,
 /// Organization) at the copies. A reference to something not provided keeps only its identifier and display.
 /// </summary>
 internal sealed class ContainedAuthors
@@ -34,7 +34,7 @@ internal sealed class ContainedAuthors
         _containedIds[key] = id;
         var copy = (Resource)_byKey[key].DeepCopy();
         copy.Id = id;
-        copy.Meta = null;
+        copy.Meta = WithoutVersion(copy.Meta);
         if (copy is DomainResource domain) domain.Text = null;
         _contained.Add(copy);
         if (copy is PractitionerRole role)
@@ -52,6 +52,13 @@ internal sealed class ContainedAuthors
         }
         return id;
     }
+
+    /// <summary>
+    /// The profiles a copy claims, and nothing of its stored version: a contained resource has no versionId or
+    /// lastUpdated (dom-4). Null when no profile is claimed.
+    /// </summary>
+    public static Meta? WithoutVersion(Meta? meta) =>
+        meta?.Profile.OfType<string>().ToList() is { Count: > 0 } profiles ? new Meta { Profile = profiles } : null;
 
     /// <summary>Identifier and display only: the shared record resolves those, not our ids.</summary>
     public static ResourceReference? Logical(ResourceReference reference) =>

@@ -227,6 +227,7 @@ public sealed class ProvideDocumentBundleBuilder(IOptions<SharedRecordOptions> o
     private static Patient SourcePatient(Patient patient) => new()
     {
         Id = PatientContainedId,
+        Meta = ContainedAuthors.WithoutVersion(patient.Meta),
         Extension = patient.Extension.Select(e => (Extension)e.DeepCopy()).ToList(),
         Identifier = patient.Identifier.Select(i => (Identifier)i.DeepCopy()).ToList(),
         Name = patient.Name.Select(n => (HumanName)n.DeepCopy()).ToList(),

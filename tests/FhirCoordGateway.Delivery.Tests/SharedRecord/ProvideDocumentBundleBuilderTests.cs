@@ -17,6 +17,9 @@ public class ProvideDocumentBundleBuilderTests
         var result = Validator.Validate(bundle, [BundleProfile]);
 
         Assert.False(result.HasErrors, Describe(result));
+        // Only the claims of PDSm profiles we do not hold are left as warnings.
+        Assert.All(result.Issues.Where(i => i.Severity == OperationOutcome.IssueSeverity.Warning),
+            i => Assert.Contains("interop.esante.gouv.fr/ig/fhir/pdsm", i.ToString(), StringComparison.Ordinal));
     }
 
     [Fact]
@@ -79,7 +82,8 @@ public class ProvideDocumentBundleBuilderTests
         var role = Assert.IsType<PractitionerRole>(document.Contained.Single(c => c.Id == document.Author.Single().Reference.TrimStart('#')));
         Assert.IsType<Practitioner>(document.Contained.Single(c => "#" + c.Id == role.Practitioner.Reference));
         Assert.IsType<Organization>(document.Contained.Single(c => "#" + c.Id == role.Organization.Reference));
-        Assert.All(document.Contained, c => Assert.Null(c.Meta));
+        Assert.All(document.Contained, c => Assert.True(c.Meta is null || c.Meta.VersionId is null && c.Meta.LastUpdated is null));
+        Assert.Equal(outbound.Authors[1].Meta.Profile, document.Contained.OfType<Practitioner>().Single().Meta.Profile);
         Assert.Equal(("urn:oid:1.2.250.1.71.4.2.2", "Organization"), (document.Custodian.Identifier.System, document.Custodian.Type));
         Assert.Equal(outbound.Custodian!.Name, document.Custodian.Display);
         Assert.Contains(document.SecurityLabel, l => l.Coding.Any(c => c.System == "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"));
