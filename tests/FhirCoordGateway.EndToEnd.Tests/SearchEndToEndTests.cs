@@ -213,20 +213,7 @@ public sealed class SearchEndToEndTests(GatewayFactory gateway)
         Assert.Empty((await client.SearchAsync<Patient>([$"family={family}"]))!.Entry);
 
         var http = gateway.CreateClient();
-        var started = await http.PostAsync("/fhir/$reindex?resourceType=Patient", null);
-        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
-        var location = started.Content.Headers.ContentLocation ?? new Uri(started.Headers.GetValues("Content-Location").Single());
-        Parameters status;
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        do
-        {
-            await Task.Delay(200);
-            var body = await http.GetStringAsync(location.PathAndQuery);
-            status = (Parameters)new FhirJsonDeserializer().DeserializeResource(body);
-        }
-        while (status.GetSingleValue<Code>("status")!.Value != "completed" && DateTime.UtcNow < deadline);
-
-        Assert.Equal("completed", status.GetSingleValue<Code>("status")!.Value);
+        var status = await Reindex.RunAsync(http, "Patient");
         Assert.True(status.GetSingleValue<Integer>("processed")!.Value >= 1);
         Assert.Equal([id], (await client.SearchAsync<Patient>([$"family={family}"]))!.Entry.Select(e => e.Resource!.Id));
     }

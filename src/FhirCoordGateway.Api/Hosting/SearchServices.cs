@@ -3,6 +3,7 @@ using FhirCoordGateway.Core.Capabilities;
 using FhirCoordGateway.Core.Search;
 using FhirCoordGateway.Core.Search.Parameters;
 using FhirCoordGateway.Core.Search.Reindex;
+using FhirCoordGateway.Core.Storage;
 using FhirCoordGateway.Storage.Postgres.Search;
 
 namespace FhirCoordGateway.Api.Hosting;
@@ -23,10 +24,19 @@ public static class SearchServices
         services.AddSingleton<ILocalValueSets, RegistryValueSets>();
         services.AddSingleton<SearchQueryParser>();
         services.AddSingleton<ISearchRestrictionSource, NoSearchRestriction>();
+        services.AddSingleton<SearchParameterCatalogUpdater>();
+        services.AddSingleton<ICommittedWritesObserver>(sp => sp.GetRequiredService<SearchParameterCatalogUpdater>());
         services.AddSingleton<SearchIndexer>();
         services.AddSingleton<ICapabilityContributor, SearchCapabilities>();
         services.AddSingleton<IReindexStore, PostgresReindexStore>();
         services.AddSingleton<ReindexJob>();
         services.AddHostedService<ReindexHostedService>();
+    }
+
+    /// <summary>Adds the SearchParameters stored through the API to the catalog (at start-up, before serving).</summary>
+    public static async Task LoadStoredSearchParametersAsync(this WebApplication app, CancellationToken ct)
+    {
+        var stored = await app.Services.GetRequiredService<IResourceStore>().SearchAsync(new SearchQuery("SearchParameter", []), 100_000, ct);
+        app.Services.GetRequiredService<SearchParameterCatalogUpdater>().Load(stored);
     }
 }

@@ -15,6 +15,11 @@ public sealed class VersionFactory(IResourceValidator validator, SearchIndexer i
     public OperationOutcome Validate(Resource resource)
     {
         var outcome = validator.Validate(resource);
+        if (resource is SearchParameter parameter)
+        {
+            outcome.Issue.AddRange(SearchParameterRules.Check(parameter, indexer));
+        }
+
         if (outcome.Issue.Any(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal))
         {
             throw new FhirOutcomeException(FailureKind.Unprocessable, outcome);

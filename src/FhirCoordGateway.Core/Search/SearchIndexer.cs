@@ -78,6 +78,22 @@ public sealed class SearchIndexer(SearchParameterCatalog catalog, SearchOptions?
 
     private CompiledExpression Compile(string expression) => _compiled.GetOrAdd(expression, Compiler.Compile);
 
+    /// <summary>Why <paramref name="expression"/> does not compile (syntax, unknown function), or null when it does.</summary>
+    public string? ExpressionError(string expression)
+    {
+        try
+        {
+            Compile(expression);
+            return null;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The compiler reports parse and binding errors with several exception types; the message names the
+            // position and the token, never resource data.
+            return e.Message;
+        }
+    }
+
     /// <summary><c>resolve()</c> (e.g. <c>subject.where(resolve() is Patient)</c>) gets a typed stub of the referenced resource.</summary>
     private static FhirEvaluationContext Context(PocoNode node) => new FhirEvaluationContext
     {

@@ -39,7 +39,13 @@ public sealed class SearchParameterCatalog
     private static readonly FrozenSet<SearchParamType> SecondComponentTypes = FrozenSet.ToFrozenSet(
         [SearchParamType.Token, SearchParamType.Quantity, SearchParamType.Number, SearchParamType.Date, SearchParamType.String]);
 
-    private readonly FrozenDictionary<string, FrozenDictionary<string, SearchParameterInfo>> _byType;
+    /// <summary>The SDK's definitions and the common parameters, built once (the catalog overlays custom ones on a copy).</summary>
+    private static readonly Lazy<Dictionary<string, Dictionary<string, SearchParameterInfo>>> CoreDefinitions = new(BuildCore);
+
+    private readonly IReadOnlyList<SearchParameter> _profiles;
+    private readonly Dictionary<string, SearchParameter> _stored = new(StringComparer.Ordinal);
+    private readonly Lock _rebuild = new();
+    private volatile FrozenDictionary<string, FrozenDictionary<string, SearchParameterInfo>> _byType;
 
     public SearchParameterCatalog()
         : this([])
@@ -48,6 +54,61 @@ public sealed class SearchParameterCatalog
 
     /// <param name="custom">SearchParameter resources (e.g. from profiles/); one replaces a core definition of the same base and code.</param>
     public SearchParameterCatalog(IEnumerable<SearchParameter> custom)
+    {
+        _profiles = custom.ToList();
+        _byType = Build(_profiles);
+    }
+
+    /// <summary>
+    /// Adds or replaces a SearchParameter stored through the API (key <c>SearchParameter/{id}</c>); searches and
+    /// writes that start afterwards use it. Stored ones come after profiles/ ones, so they win on the same base and code.
+    /// </summary>
+    public void AddOrReplace(string key, SearchParameter parameter)
+    {
+        lock (_rebuild)
+        {
+            _stored[key] = parameter;
+            _byType = Build(_profiles.Concat(_stored.Values));
+        }
+    }
+
+    /// <summary>Removes a stored SearchParameter (deleted or retired); a core definition it replaced comes back.</summary>
+    public void Remove(string key)
+    {
+        lock (_rebuild)
+        {
+            if (_stored.Remove(key))
+            {
+                _byType = Build(_profiles.Concat(_stored.Values));
+            }
+        }
+    }
+
+    private static FrozenDictionary<string, FrozenDictionary<string, SearchParameterInfo>> Build(IEnumerable<SearchParameter> custom)
+    {
+        var all = CoreDefinitions.Value.ToDictionary(kv => kv.Key, kv => new Dictionary<string, SearchParameterInfo>(kv.Value, StringComparer.Ordinal), StringComparer.Ordinal);
+        foreach (var sp in custom)
+        {
+            if (sp.Code is null || sp.Expression is null || sp.Type is not { } type)
+            {
+                continue;
+            }
+
+            foreach (var b in sp.Base ?? [])
+            {
+                if (b is { } baseType && all.TryGetValue(baseType.GetLiteral(), out var ofType))
+                {
+                    ofType[sp.Code] = new SearchParameterInfo(
+                        baseType.GetLiteral(), sp.Code, type, sp.Url, sp.Expression, sp.Description,
+                        (sp.Target ?? []).OfType<Enum>().Select(t => t.GetLiteral()).ToList(), [], Custom: true);
+                }
+            }
+        }
+
+        return all.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToFrozenDictionary(StringComparer.Ordinal), StringComparer.Ordinal);
+    }
+
+    private static Dictionary<string, Dictionary<string, SearchParameterInfo>> BuildCore()
     {
         var typeByUrl = ModelInfo.SearchParameters
             .Where(p => p.Url is not null)
@@ -86,25 +147,7 @@ public sealed class SearchParameterCatalog
                 (p.Target ?? []).Select(t => t.GetLiteral()).ToList(), components.OfType<CompositeComponent>().ToList()));
         }
 
-        foreach (var sp in custom)
-        {
-            if (sp.Code is null || sp.Expression is null || sp.Type is not { } type)
-            {
-                continue;
-            }
-
-            foreach (var b in sp.Base ?? [])
-            {
-                if (b is { } baseType && all.TryGetValue(baseType.GetLiteral(), out var ofType))
-                {
-                    ofType[sp.Code] = new SearchParameterInfo(
-                        baseType.GetLiteral(), sp.Code, type, sp.Url, sp.Expression, sp.Description,
-                        (sp.Target ?? []).OfType<Enum>().Select(t => t.GetLiteral()).ToList(), [], Custom: true);
-                }
-            }
-        }
-
-        _byType = all.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToFrozenDictionary(StringComparer.Ordinal), StringComparer.Ordinal);
+        return all;
     }
 
     /// <summary>The parameter <paramref name="code"/> of <paramref name="resourceType"/>, or null.</summary>
