@@ -16,7 +16,8 @@ namespace FhirCoordGateway.Delivery.SharedRecord;
 /// </summary>
 // Design: success only when every entry of the transaction-response is 2xx (MHD: the recipient stores all or
 // nothing, but a peer answering 200 with a failed entry must not count as delivered). Failures are classified
-// once, in SharedRecordFailures: 5xx, 408, 429, timeouts and unreachable peers are transient, other 4xx permanent.
+// once, in SharedRecordFailures: 5xx, 408, 429, timeouts and unreachable peers are transient, other 4xx permanent;
+// a failed TLS handshake (trust or client certificate) is permanent: it needs a configuration change.
 public sealed class MhdHttpTransport(
     HttpClient http, ProvideDocumentBundleBuilder builder, IOptions<SharedRecordOptions> options, ILogger<MhdHttpTransport> log) : IProvideDocumentTransport
 {
@@ -77,6 +78,11 @@ public sealed class MhdHttpTransport(
         catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
         {
             throw new DeliveryFailedException($"The shared record did not answer the {interaction} request within {http.Timeout.TotalSeconds:0} s.", transient: true, e);
+        }
+        catch (HttpRequestException e) when (e.InnerException is System.Security.Authentication.AuthenticationException)
+        {
+            // An untrusted server certificate or a refused client certificate fails the same way until the configuration changes.
+            throw new DeliveryFailedException($"The TLS handshake with the shared record failed for {interaction} (server certificate not trusted or client certificate refused).", transient: false, e);
         }
         catch (HttpRequestException e)
         {

@@ -30,6 +30,15 @@ public sealed class SharedRecordOptions : IValidatableObject
 
     public string? ClientCertificatePassword { get; set; }
 
+    /// <summary>
+    /// PEM file of the CA certificates the shared record's server certificate must chain to (the IGC-Santé roots in
+    /// production, a test CA in tests). When set, only these roots are trusted; otherwise the system's store.
+    /// </summary>
+    public string? TrustedCaPath { get; set; }
+
+    /// <summary>Check the server certificate's revocation (CRL/OCSP). Off only where no CRL is reachable, e.g. a test CA.</summary>
+    public bool CheckCertificateRevocation { get; set; } = true;
+
     /// <summary>Used when the stored DocumentReference has no category (TRE_A03 "11" Synthèse by default).</summary>
     public CodeOption DefaultCategory { get; set; } = new(Codes.ClassSystem, "11", "Synthèse");
 
@@ -49,6 +58,8 @@ public sealed class SharedRecordOptions : IValidatableObject
     {
         if (ClientCertificatePath is { Length: > 0 } path && !File.Exists(path))
             yield return new ValidationResult($"ClientCertificatePath {path} does not exist.", [nameof(ClientCertificatePath)]);
+        if (TrustedCaPath is { Length: > 0 } ca && !File.Exists(ca))
+            yield return new ValidationResult($"TrustedCaPath {ca} does not exist.", [nameof(TrustedCaPath)]);
         foreach (var (name, code) in new[] { (nameof(DefaultCategory), DefaultCategory), (nameof(DefaultFacilityType), DefaultFacilityType),
                      (nameof(DefaultPracticeSetting), DefaultPracticeSetting), (nameof(DefaultConfidentiality), DefaultConfidentiality) })
             if (string.IsNullOrWhiteSpace(code?.System) || string.IsNullOrWhiteSpace(code.Code))

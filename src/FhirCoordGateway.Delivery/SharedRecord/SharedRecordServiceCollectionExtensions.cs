@@ -38,6 +38,24 @@ public static class SharedRecordServiceCollectionExtensions
                     handler.SslOptions.ClientCertificates =
                         [X509CertificateLoader.LoadPkcs12FromFile(path, options.ClientCertificatePassword)];
                 }
+
+                if (options.TrustedCaPath is { Length: > 0 } ca)
+                {
+                    // Declarative chain policy (no validation callback): the configured roots only; host name checks still apply.
+                    var policy = new X509ChainPolicy
+                    {
+                        TrustMode = X509ChainTrustMode.CustomRootTrust,
+                        RevocationMode = options.CheckCertificateRevocation ? X509RevocationMode.Online : X509RevocationMode.NoCheck,
+                    };
+                    policy.CustomTrustStore.ImportFromPemFile(ca);
+                    handler.SslOptions.CertificateChainPolicy = policy;
+                }
+                else
+                {
+                    // .NET's default is NoCheck; the option turns CRL/OCSP checks on.
+                    handler.SslOptions.CertificateRevocationCheckMode = options.CheckCertificateRevocation ? X509RevocationMode.Online : X509RevocationMode.NoCheck;
+                }
+
                 return handler;
             });
         services.TryAddTransient<ISharedRecordConnector, SharedRecordConnector>();
