@@ -209,7 +209,7 @@ public sealed class ProvideDocumentBundleBuilder(IOptions<SharedRecordOptions> o
             Mode = ListMode.Working,
             Code = new CodeableConcept(Codes.MhdListTypes, "submissionset", "SubmissionSet as a FHIR List"),
             Subject = new ResourceReference("#" + PatientContainedId),
-            Date = now.ToString("o", System.Globalization.CultureInfo.InvariantCulture),
+            DateElement = new FhirDateTime(now),
             Entry = [new List.EntryComponent { Item = new ResourceReference(documentUrl) }],
         };
         list.Source = source is null
