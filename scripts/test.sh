@@ -10,9 +10,9 @@ export PG_LOCAL_SOCKET="${PG_LOCAL_SOCKET:-/tmp/fhircoord-test-pg}"
 export PG_LOCAL_PORT="${PG_LOCAL_PORT:-55433}"
 export PG_LOCAL_DB="${PG_LOCAL_DB:-fhircoord_test}"
 scripts/pg-local.sh install
-# The secure-messaging tests run Debian's aiosmtpd (under Debian's python3) as their SMTP server.
-/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || { apt-get update -qq &&
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-aiosmtpd >/dev/null; }
+# The secure-messaging tests run Debian's aiosmtpd (under Debian's python3) and Dovecot as their mail servers.
+{ /usr/bin/python3 -c 'import aiosmtpd' && [[ -x /usr/sbin/dovecot ]]; } 2>/dev/null || { apt-get update -qq &&
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-aiosmtpd dovecot-imapd >/dev/null; }
 scripts/pg-local.sh start
 psql -X -q -h 127.0.0.1 -p "$PG_LOCAL_PORT" -U postgres -d postgres \
   -c "DROP DATABASE IF EXISTS \"$PG_LOCAL_DB\" WITH (FORCE)" -c "CREATE DATABASE \"$PG_LOCAL_DB\""

@@ -53,6 +53,27 @@ public sealed class SecureMessagingOptions
     /// </summary>
     public string LocalPatientIdOid { get; set; } = "";
 
+    /// <summary>
+    /// The mailbox's IMAP access, where recipients' acknowledgements (MDN) arrive; null when they come only
+    /// through the gateway's inbound endpoint. Uses the same STARTTLS, certificates and timeout as SMTP.
+    /// </summary>
+    public SecureMessagingImapOptions? Imap { get; set; }
+
     /// <summary>Optional MSSanté product reference (header X-MSS-NIL) given when the software is declared to the ANS.</summary>
     public string? ProductReference { get; set; }
+}
+
+/// <summary>IMAP access to the gateway's mailbox (section <c>SecureMessaging:Imap</c>).</summary>
+public sealed class SecureMessagingImapOptions
+{
+    public string Host { get; set; } = "";
+
+    /// <summary>143 with STARTTLS, as the MSSanté client interfaces specify.</summary>
+    public int Port { get; set; } = 143;
+
+    public string UserName { get; set; } = "";
+
+    public string Password { get; set; } = "";
+
+    public string Mailbox { get; set; } = "INBOX";
 }

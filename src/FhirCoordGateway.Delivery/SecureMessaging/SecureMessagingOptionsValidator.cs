@@ -25,6 +25,13 @@ public sealed partial class SecureMessagingOptionsValidator : IValidateOptions<S
             failures.Add($"{section}:TrustedCaPath names no file.");
         if (!string.IsNullOrEmpty(options.UserName) && string.IsNullOrEmpty(options.Password))
             failures.Add($"{section}:Password is required with UserName.");
+        if (options.Imap is { } imap)
+        {
+            if (string.IsNullOrWhiteSpace(imap.Host)) failures.Add($"{section}:Imap:Host is required.");
+            if (imap.Port is < 1 or > 65535) failures.Add($"{section}:Imap:Port must be between 1 and 65535.");
+            if (string.IsNullOrEmpty(imap.UserName) || string.IsNullOrEmpty(imap.Password))
+                failures.Add($"{section}:Imap:UserName and Password are required.");
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

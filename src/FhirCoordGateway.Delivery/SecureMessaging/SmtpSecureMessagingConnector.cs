@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Cryptography.X509Certificates;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -16,56 +14,36 @@ namespace FhirCoordGateway.Delivery.SecureMessaging;
 /// policy: SMTP 4xx, connection errors and timeouts are transient; SMTP 5xx, TLS and authentication failures
 /// (configuration or trust problems that no retry fixes) are permanent.
 /// </summary>
-public sealed class SmtpSecureMessagingConnector : ISecureMessagingConnector
+public sealed class SmtpSecureMessagingConnector(
+    IOptions<SecureMessagingOptions> options,
+    SecureMessageComposer composer,
+    MailTransportSecurity security,
+    ILogger<SmtpSecureMessagingConnector> logger) : ISecureMessagingConnector
 {
-    private readonly SecureMessagingOptions _options;
-    private readonly SecureMessageComposer _composer;
-    private readonly ILogger<SmtpSecureMessagingConnector> _logger;
-    private readonly Lazy<X509Certificate2?> _clientCertificate;
-    private readonly Lazy<X509Certificate2Collection> _trustedCas;
-
-    public SmtpSecureMessagingConnector(
-        IOptions<SecureMessagingOptions> options, SecureMessageComposer composer, ILogger<SmtpSecureMessagingConnector> logger)
-    {
-        _options = options.Value;
-        _composer = composer;
-        _logger = logger;
-        _clientCertificate = new(() => string.IsNullOrEmpty(_options.ClientCertificatePath)
-            ? null
-            : X509CertificateLoader.LoadPkcs12FromFile(_options.ClientCertificatePath, _options.ClientCertificatePassword));
-        _trustedCas = new(LoadTrustedCas);
-    }
+    private readonly SecureMessagingOptions _options = options.Value;
 
     public async Task<DeliveryReceipt> SendAsync(OutboundDocument document, string recipientAddress, string deliveryId, CancellationToken ct)
     {
-        var message = _composer.Compose(document, recipientAddress, deliveryId);
+        var message = composer.Compose(document, recipientAddress, deliveryId);
         var started = Stopwatch.GetTimestamp();
-        using var client = new SmtpClient
-        {
-            Timeout = _options.TimeoutSeconds * 1000,
-            CheckCertificateRevocation = _options.CheckCertificateRevocation,
-            ServerCertificateValidationCallback = ValidateServerCertificate,
-            LocalDomain = _options.MessageIdDomain,
-        };
-        if (_clientCertificate.Value is { } certificate)
-            client.ClientCertificates = new X509CertificateCollection { certificate };
+        using var client = new SmtpClient { LocalDomain = _options.MessageIdDomain };
+        security.Configure(client);
         string response;
         try
         {
-            var security = _options.RequireStartTls ? SecureSocketOptions.StartTls : SecureSocketOptions.StartTlsWhenAvailable;
-            await client.ConnectAsync(_options.Host, _options.Port, security, ct);
+            await client.ConnectAsync(_options.Host, _options.Port, security.SocketOptions, ct);
             if (!string.IsNullOrEmpty(_options.UserName))
                 await client.AuthenticateAsync(_options.UserName, _options.Password ?? "", ct);
             response = await client.SendAsync(message, ct);
         }
         catch (Exception exception) when (Classify(exception, ct) is { } failure)
         {
-            _logger.LogWarning(exception, "Secure message for delivery {DeliveryId} failed ({Transient}) in {ElapsedMs} ms",
+            logger.LogWarning(exception, "Secure message for delivery {DeliveryId} failed ({Transient}) in {ElapsedMs} ms",
                 deliveryId, failure.Transient ? "transient" : "permanent", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             throw failure;
         }
         await DisconnectQuietlyAsync(client, deliveryId);
-        _logger.LogInformation("Sent secure message for delivery {DeliveryId} in {ElapsedMs} ms",
+        logger.LogInformation("Sent secure message for delivery {DeliveryId} in {ElapsedMs} ms",
             deliveryId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return new DeliveryReceipt(response, message.MessageId);
     }
@@ -79,7 +57,7 @@ public sealed class SmtpSecureMessagingConnector : ISecureMessagingConnector
         }
         catch (Exception exception) when (exception is IOException or SocketException or MailKit.ProtocolException or OperationCanceledException)
         {
-            _logger.LogDebug(exception, "QUIT failed after delivery {DeliveryId} was accepted", deliveryId);
+            logger.LogDebug(exception, "QUIT failed after delivery {DeliveryId} was accepted", deliveryId);
         }
     }
 
@@ -101,26 +79,4 @@ public sealed class SmtpSecureMessagingConnector : ISecureMessagingConnector
             $"The SMTP connection failed ({exception.GetType().Name}).", transient: true, exception),
         _ => null,
     };
-
-    /// <summary>System trust first; else a chain to one of the configured CAs. A host name mismatch is never accepted.</summary>
-    private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
-    {
-        if (errors == SslPolicyErrors.None) return true;
-        if (certificate is null || errors != SslPolicyErrors.RemoteCertificateChainErrors || _trustedCas.Value.Count == 0) return false;
-        using var serverCertificate = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        using var customChain = new X509Chain();
-        customChain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        customChain.ChainPolicy.CustomTrustStore.AddRange(_trustedCas.Value);
-        customChain.ChainPolicy.RevocationMode = _options.CheckCertificateRevocation ? X509RevocationMode.Online : X509RevocationMode.NoCheck;
-        if (chain is not null)
-            foreach (var element in chain.ChainElements) customChain.ChainPolicy.ExtraStore.Add(element.Certificate);
-        return customChain.Build(serverCertificate);
-    }
-
-    private X509Certificate2Collection LoadTrustedCas()
-    {
-        var collection = new X509Certificate2Collection();
-        if (!string.IsNullOrEmpty(_options.TrustedCaPath)) collection.ImportFromPemFile(_options.TrustedCaPath);
-        return collection;
-    }
 }

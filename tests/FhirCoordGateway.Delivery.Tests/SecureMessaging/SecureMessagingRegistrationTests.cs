@@ -38,6 +38,20 @@ public sealed class SecureMessagingRegistrationTests
         Assert.NotNull(provider.GetRequiredService<MdnParser>());
         Assert.Equal(587, provider.GetRequiredService<IOptions<SecureMessagingOptions>>().Value.Port);
         Assert.True(provider.GetRequiredService<IOptions<SecureMessagingOptions>>().Value.RequireStartTls);
+        Assert.Null(provider.GetService<ImapAcknowledgementReader>());
+    }
+
+    [Fact]
+    public void GivenImapSection_WhenResolving_ThenTheAcknowledgementReaderIsRegistered()
+    {
+        var settings = ValidSettings();
+        settings["SecureMessaging:Imap:Host"] = "imap.operator.test.mssante.fr";
+        settings["SecureMessaging:Imap:UserName"] = "gateway-app-9d3f";
+        settings["SecureMessaging:Imap:Password"] = "imap-secret-9d3f";
+        using var provider = Services(settings);
+
+        Assert.NotNull(provider.GetRequiredService<ImapAcknowledgementReader>());
+        Assert.Equal(143, provider.GetRequiredService<IOptions<SecureMessagingOptions>>().Value.Imap!.Port);
     }
 
     [Fact]

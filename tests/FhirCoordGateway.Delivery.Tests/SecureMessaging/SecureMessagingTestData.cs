@@ -45,7 +45,9 @@ internal static class SecureMessagingTestData
         new(Microsoft.Extensions.Options.Options.Create(options), new FixedTimeProvider(Now));
 
     public static SmtpSecureMessagingConnector Connector(SecureMessagingOptions options) =>
-        new(Microsoft.Extensions.Options.Options.Create(options), Composer(options), NullLogger<SmtpSecureMessagingConnector>.Instance);
+        new(Microsoft.Extensions.Options.Options.Create(options), Composer(options), Security(options), NullLogger<SmtpSecureMessagingConnector>.Instance);
+
+    public static MailTransportSecurity Security(SecureMessagingOptions options) => new(Microsoft.Extensions.Options.Options.Create(options));
 
     public static MdnParser Parser() => new(Microsoft.Extensions.Options.Options.Create(Options()));
 

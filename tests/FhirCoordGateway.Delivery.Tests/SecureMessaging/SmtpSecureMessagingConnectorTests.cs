@@ -1,6 +1,4 @@
 using System.IO.Compression;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Xml.Linq;
 using FhirCoordGateway.Delivery.SecureMessaging;
@@ -175,25 +173,10 @@ public sealed class SmtpSecureMessagingConnectorTests(SmtpServerFixture server)
     }
 
     /// <summary>A port of the test range that nothing listens on (bound, then released).</summary>
-    private int ClosedPort()
-    {
-        for (var port = 25899; port >= 25870; port--)
-        {
-            if (port == server.Port) continue;
-            try
-            {
-                var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                listener.Stop();
-                return port;
-            }
-            catch (SocketException)
-            {
-                // Taken by another run; try the next one.
-            }
-        }
-        throw new InvalidOperationException("No free port in 25870–25899.");
-    }
+    private static int ClosedPort() =>
+        Enumerable.Range(25870, 30).Reverse().FirstOrDefault(TestPorts.IsFree) is var port and > 0
+            ? port
+            : throw new InvalidOperationException("No free port in 25870–25899.");
 
     private static byte[] Decode(MimePart part)
     {

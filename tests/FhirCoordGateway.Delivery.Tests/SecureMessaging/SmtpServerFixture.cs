@@ -33,6 +33,8 @@ public sealed class SmtpServerFixture : IDisposable
             var process = Start(port, out var firstLine);
             if (firstLine == "READY")
             {
+                // Drain the server's log lines so a full pipe never blocks it.
+                process.BeginErrorReadLine();
                 _process = process;
                 Port = port;
                 return;
