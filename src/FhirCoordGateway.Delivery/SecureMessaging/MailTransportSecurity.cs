@@ -9,7 +9,7 @@ namespace FhirCoordGateway.Delivery.SecureMessaging;
 /// <summary>
 /// The TLS side of the mailbox's SMTP and IMAP sessions: STARTTLS (required unless configured off), the
 /// mailbox's client certificate from its PKCS#12 file, and server certificate validation against the system
-/// trust store or the configured CAs. Files are read once, on first use.
+/// trust store or, when configured, the given CAs only. Files are read once, on first use.
 /// </summary>
 public sealed class MailTransportSecurity
 {
@@ -39,11 +39,14 @@ public sealed class MailTransportSecurity
             client.ClientCertificates = new X509CertificateCollection { certificate };
     }
 
-    /// <summary>System trust first; else a chain to one of the configured CAs. A host name mismatch is never accepted.</summary>
+    /// <summary>
+    /// The system trust store, or only the configured CAs when there are some (as the shared-record client's chain
+    /// policy does). A host name mismatch is never accepted.
+    /// </summary>
     private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
-        if (errors == SslPolicyErrors.None) return true;
-        if (certificate is null || errors != SslPolicyErrors.RemoteCertificateChainErrors || _trustedCas.Value.Count == 0) return false;
+        if (_trustedCas.Value.Count == 0) return errors == SslPolicyErrors.None;
+        if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0) return false;
         using var serverCertificate = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
         using var customChain = new X509Chain();
         customChain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;

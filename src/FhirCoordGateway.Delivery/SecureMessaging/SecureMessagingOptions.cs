@@ -34,7 +34,7 @@ public sealed class SecureMessagingOptions
     public string? Password { get; set; }
 
     /// <summary>
-    /// PEM file of the CA certificates that may sign the server's certificate, in addition to the system's
+    /// PEM file of the CA certificates that may sign the server's certificate, used instead of the system's
     /// trust store (the IGC-Santé roots in production, a test CA in tests). Host name checks always apply.
     /// </summary>
     public string? TrustedCaPath { get; set; }

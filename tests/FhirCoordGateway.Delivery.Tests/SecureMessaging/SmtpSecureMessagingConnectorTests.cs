@@ -138,6 +138,19 @@ public sealed class SmtpSecureMessagingConnectorTests(SmtpServerFixture server)
         Assert.Null(server.Received($"delivery-dlv-b3@{MessageIdDomain}"));
     }
 
+    [Fact]
+    public async Task GivenTrustedCaThatDidNotSignTheServerCertificate_WhenSending_ThenDeliveryFailsPermanently()
+    {
+        var options = ServerOptions();
+        options.TrustedCaPath = server.Certificates.RogueCaPemPath;
+
+        var failure = await Assert.ThrowsAsync<DeliveryFailedException>(
+            () => Connector(options).SendAsync(Crh(), Recipient, "dlv-b4", CancellationToken.None));
+
+        Assert.False(failure.Transient);
+        Assert.IsType<MailKit.Security.SslHandshakeException>(failure.InnerException);
+    }
+
     [Theory]
     [InlineData(SmtpServerFixture.TemporaryFailureRecipient, "450", true)]
     [InlineData(SmtpServerFixture.UnknownRecipient, "550", false)]

@@ -19,6 +19,7 @@ public sealed class TestCertificates : IDisposable
     public string ServerKeyPemPath => Path.Combine(Directory, "server.key");
     public string ClientPkcs12Path => Path.Combine(Directory, "client.p12");
     public string RogueClientPkcs12Path => Path.Combine(Directory, "rogue-client.p12");
+    public string RogueCaPemPath => Path.Combine(Directory, "rogue-ca.pem");
 
     public TestCertificates()
     {
@@ -38,6 +39,7 @@ public sealed class TestCertificates : IDisposable
 
         using var rogueCaKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var rogueCa = CreateCa("CN=Untrusted Test CA 7c41", rogueCaKey);
+        File.WriteAllText(RogueCaPemPath, rogueCa.ExportCertificatePem());
         using var rogueKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var rogue = Issue(rogueCa, "CN=rogue.test.mssante.fr", rogueKey, "1.3.6.1.5.5.7.3.2", withIpAddress: false);
         File.WriteAllBytes(RogueClientPkcs12Path, rogue.CopyWithPrivateKey(rogueKey).Export(X509ContentType.Pkcs12, ClientCertificatePassword));
