@@ -6,7 +6,7 @@ namespace FhirCoordGateway.Delivery.SecureMessaging;
 /// </summary>
 public sealed class SecureMessagingOptions
 {
-    public const string Section = "SecureMessaging";
+    public const string Section = "Delivery:SecureMessaging";
 
     /// <summary>The operator's SMTP submission host.</summary>
     public string Host { get; set; } = "";
@@ -63,7 +63,7 @@ public sealed class SecureMessagingOptions
     public string? ProductReference { get; set; }
 }
 
-/// <summary>IMAP access to the gateway's mailbox (section <c>SecureMessaging:Imap</c>).</summary>
+/// <summary>IMAP access to the gateway's mailbox (section <c>Delivery:SecureMessaging:Imap</c>).</summary>
 public sealed class SecureMessagingImapOptions
 {
     public string Host { get; set; } = "";

@@ -9,8 +9,8 @@ public static class SecureMessagingServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the MSSanté connector (<see cref="ISecureMessagingConnector"/>), the MDN parser and, when
-    /// <c>SecureMessaging:Imap</c> is configured, the <see cref="ImapAcknowledgementReader"/>, with
-    /// <see cref="SecureMessagingOptions"/> from section <c>SecureMessaging</c>, validated at startup.
+    /// <c>Delivery:SecureMessaging:Imap</c> is configured, the <see cref="ImapAcknowledgementReader"/>, with
+    /// <see cref="SecureMessagingOptions"/> from section <c>Delivery:SecureMessaging</c>, validated at startup.
     /// </summary>
     public static IServiceCollection AddSecureMessaging(this IServiceCollection services, IConfiguration configuration)
     {

@@ -22,11 +22,11 @@ public sealed class SecureMessagingRegistrationTests
 
     private static Dictionary<string, string?> ValidSettings() => new()
     {
-        ["SecureMessaging:Host"] = "smtp.operator.test.mssante.fr",
-        ["SecureMessaging:SenderAddress"] = Sender,
-        ["SecureMessaging:MessageIdDomain"] = MessageIdDomain,
-        ["SecureMessaging:SourceId"] = SourceId,
-        ["SecureMessaging:LocalPatientIdOid"] = LocalPatientIdOid,
+        ["Delivery:SecureMessaging:Host"] = "smtp.operator.test.mssante.fr",
+        ["Delivery:SecureMessaging:SenderAddress"] = Sender,
+        ["Delivery:SecureMessaging:MessageIdDomain"] = MessageIdDomain,
+        ["Delivery:SecureMessaging:SourceId"] = SourceId,
+        ["Delivery:SecureMessaging:LocalPatientIdOid"] = LocalPatientIdOid,
     };
 
     [Fact]
@@ -45,9 +45,9 @@ public sealed class SecureMessagingRegistrationTests
     public void GivenImapSection_WhenResolving_ThenTheAcknowledgementReaderIsRegistered()
     {
         var settings = ValidSettings();
-        settings["SecureMessaging:Imap:Host"] = "imap.operator.test.mssante.fr";
-        settings["SecureMessaging:Imap:UserName"] = "gateway-app-9d3f";
-        settings["SecureMessaging:Imap:Password"] = "imap-secret-9d3f";
+        settings["Delivery:SecureMessaging:Imap:Host"] = "imap.operator.test.mssante.fr";
+        settings["Delivery:SecureMessaging:Imap:UserName"] = "gateway-app-9d3f";
+        settings["Delivery:SecureMessaging:Imap:Password"] = "imap-secret-9d3f";
         using var provider = Services(settings);
 
         Assert.NotNull(provider.GetRequiredService<ImapAcknowledgementReader>());
@@ -58,15 +58,15 @@ public sealed class SecureMessagingRegistrationTests
     public void GivenMissingHostBadOidAndMissingCertificateFile_WhenResolvingOptions_ThenEachProblemIsReported()
     {
         var settings = ValidSettings();
-        settings["SecureMessaging:Host"] = "";
-        settings["SecureMessaging:SourceId"] = "not-an-oid";
-        settings["SecureMessaging:ClientCertificatePath"] = "/nonexistent/gateway-9d3f.p12";
+        settings["Delivery:SecureMessaging:Host"] = "";
+        settings["Delivery:SecureMessaging:SourceId"] = "not-an-oid";
+        settings["Delivery:SecureMessaging:ClientCertificatePath"] = "/nonexistent/gateway-9d3f.p12";
         using var provider = Services(settings);
 
         var failure = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<SecureMessagingOptions>>().Value);
 
         Assert.Equal(
-            ["SecureMessaging:Host is required.", "SecureMessaging:SourceId must be an OID.", "SecureMessaging:ClientCertificatePath names no file."],
+            ["Delivery:SecureMessaging:Host is required.", "Delivery:SecureMessaging:SourceId must be an OID.", "Delivery:SecureMessaging:ClientCertificatePath names no file."],
             failure.Failures);
     }
 }
