@@ -256,6 +256,46 @@ public class SearchEngineTests(PostgresFixture fixture)
         Assert.Equal([none, b2, a, b1], await IdsAsync("Patient", "_sort=-_lastUpdated"));
     }
 
+    [Fact]
+    public async Task GivenTokensAndReferences_WhenSorting_ThenByCodeThenSystemAndByTargetTypeAndId()
+    {
+        var male = await PutAsync(new Patient { Gender = AdministrativeGender.Male });
+        var female = await PutAsync(new Patient { Gender = AdministrativeGender.Female });
+        var none = await PutAsync(new Patient { Active = true });
+        Assert.Equal([female, male, none], await IdsAsync("Patient", "_sort=gender"));
+        Assert.Equal([male, female, none], await IdsAsync("Patient", "_sort=-gender"));
+
+        // Same code in two systems: the system decides; then paging by one keeps the order (keyset on the sort value).
+        var zb = await PutAsync(new Observation { Status = ObservationStatus.Final, Code = new CodeableConcept("http://b.example.org", "x-1") });
+        var za = await PutAsync(new Observation { Status = ObservationStatus.Final, Code = new CodeableConcept("http://a.example.org", "x-1") });
+        var y = await PutAsync(new Observation { Status = ObservationStatus.Final, Code = new CodeableConcept("http://c.example.org", "w-9") });
+        Assert.Equal([y, za, zb], await IdsAsync("Observation", "_sort=code"));
+        Assert.Equal([zb, za, y], await IdsAsync("Observation", "_sort=-code"));
+        Assert.Equal([y, za, zb], await AllPagesAsync("Observation", "_sort=code", 1));
+
+        var toB = await PutAsync(new CarePlan { Status = RequestStatus.Active, Intent = CarePlan.CarePlanIntent.Plan, Subject = new ResourceReference("Patient/b-" + _tag) });
+        var toA = await PutAsync(new CarePlan { Status = RequestStatus.Active, Intent = CarePlan.CarePlanIntent.Plan, Subject = new ResourceReference("Patient/a-" + _tag) });
+        var toGroup = await PutAsync(new CarePlan { Status = RequestStatus.Active, Intent = CarePlan.CarePlanIntent.Plan, Subject = new ResourceReference("Group/z-" + _tag) });
+        var noSubject = await PutAsync(new CarePlan { Status = RequestStatus.Active, Intent = CarePlan.CarePlanIntent.Plan });
+        Assert.Equal([toGroup, toA, toB, noSubject], await IdsAsync("CarePlan", "_sort=subject"));
+        Assert.Equal([toB, toA, toGroup, noSubject], await IdsAsync("CarePlan", "_sort=-subject,status"));
+        Assert.Equal([toB, toA, toGroup, noSubject], await AllPagesAsync("CarePlan", "_sort=-subject", 1));
+    }
+
+    private async Task<List<string>> AllPagesAsync(string type, string query, int count)
+    {
+        var ids = new List<string>();
+        PageCursor? cursor = null;
+        do
+        {
+            var page = await PageAsync(type, query, count: count, after: cursor);
+            ids.AddRange(page.Matches.Select(m => m.Id));
+            cursor = page.Next;
+        }
+        while (cursor is not null);
+        return ids;
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("_sort=family")]

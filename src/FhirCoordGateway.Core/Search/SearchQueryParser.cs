@@ -316,7 +316,7 @@ public sealed class SearchQueryParser(SearchParameterCatalog catalog, ILocalValu
 
         var definition = Definition(types, code);
         return definition?.Type is SearchParamType.String or SearchParamType.Date or SearchParamType.Number or SearchParamType.Quantity
-            or SearchParamType.Uri
+            or SearchParamType.Uri or SearchParamType.Token or SearchParamType.Reference
             ? new SortKey(code, descending)
             : throw FhirOutcomeException.Of(FailureKind.Invalid, $"_sort: '{code}' is not a sortable search parameter of {string.Join(", ", types.Take(3))}.", "_sort");
     }

@@ -137,6 +137,9 @@ public sealed class PostgresSearchStore(NpgsqlDataSource dataSource, SearchParam
             SearchParamType.Date => ($"(SELECT {agg}(x.{(key.Descending ? "hi" : "lo")}) FROM sp_date x WHERE x.res_id = r.res_id AND x.sp_id = ANY({sp}))", "timestamptz"),
             SearchParamType.Number => ($"(SELECT {agg}(x.{(key.Descending ? "hi" : "lo")}) FROM sp_number x WHERE x.res_id = r.res_id AND x.sp_id = ANY({sp}))", "numeric"),
             SearchParamType.Quantity => ($"(SELECT {agg}(x.{(key.Descending ? "hi" : "lo")}) FROM sp_quantity x WHERE x.res_id = r.res_id AND x.sp_id = ANY({sp}))", "numeric"),
+            // Tokens by code then system (sort_key); references by target "Type/id", or the URL of an absolute one.
+            SearchParamType.Token => ($"(SELECT {agg}(x.sort_key) FROM sp_token x WHERE x.res_id = r.res_id AND x.sp_id = ANY({sp}))", "text"),
+            SearchParamType.Reference => ($"(SELECT {agg}(coalesce(x.target_type || '/' || x.target_id, x.url)) FROM sp_reference x WHERE x.res_id = r.res_id AND x.sp_id = ANY({sp}))", "text"),
             _ => ($"(SELECT {agg}(x.uri) FROM sp_uri x WHERE x.res_id = r.res_id AND x.sp_id = ANY({sp}))", "text"),
         };
     }

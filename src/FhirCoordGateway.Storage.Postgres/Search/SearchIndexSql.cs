@@ -9,7 +9,7 @@ namespace FhirCoordGateway.Storage.Postgres.Search;
 internal static class SearchIndexSql
 {
     /// <summary>Number of array parameters <see cref="Values"/> adds.</summary>
-    public const int ParameterCount = 36;
+    public const int ParameterCount = 37;
 
     public static readonly string[] Tables =
         ["sp_token", "sp_string", "sp_date", "sp_number", "sp_quantity", "sp_uri", "sp_reference", "sp_composite"];
@@ -22,8 +22,8 @@ internal static class SearchIndexSql
         string P(string type) => "$" + p++ + "::" + type;
         return $"""
             i_token AS (
-                INSERT INTO sp_token (res_id, sp_id, h_sv, h_v, h_s)
-                SELECT {source}.res_id, x.* FROM {source}, unnest({P("int[]")}, {P("bigint[]")}, {P("bigint[]")}, {P("bigint[]")}) AS x),
+                INSERT INTO sp_token (res_id, sp_id, h_sv, h_v, h_s, sort_key)
+                SELECT {source}.res_id, x.* FROM {source}, unnest({P("int[]")}, {P("bigint[]")}, {P("bigint[]")}, {P("bigint[]")}, {P("text[]")}) AS x),
             i_string AS (
                 INSERT INTO sp_string (res_id, sp_id, norm, h_exact)
                 SELECT {source}.res_id, x.* FROM {source}, unnest({P("int[]")}, {P("text[]")}, {P("bigint[]")}) AS x),
@@ -74,6 +74,7 @@ internal static class SearchIndexSql
         yield return tokens.Select(t => t.K.Sv).ToArray();
         yield return tokens.Select(t => t.K.V).ToArray();
         yield return tokens.Select(t => t.K.S).ToArray();
+        yield return Text(rows.Tokens.Select(t => TokenSortKey(t.System, t.Code)));
 
         var strings = rows.Strings.Select(s => (Sp: Sp(s.Parameter), s.Value)).ToList();
         yield return strings.Select(s => s.Sp).ToArray();
@@ -115,6 +116,18 @@ internal static class SearchIndexSql
         yield return composites.Select(c => c.c.High).ToArray();
         yield return Timestamps(composites.Select(c => c.c.DateLow));
         yield return Timestamps(composites.Select(c => c.c.DateHigh));
+    }
+
+    /// <summary>What <c>_sort</c> on a token orders by: the code, then the system (U+0001 sorts before any character of a code).</summary>
+    public static string? TokenSortKey(string? system, string? code)
+    {
+        if (code is null)
+        {
+            return null;
+        }
+
+        var key = code + '\u0001' + system;
+        return key.Length <= 200 ? key : key[..200];
     }
 
     /// <summary>Ranges longer than a day get no lower-bound shortcut in date searches.</summary>

@@ -125,7 +125,9 @@ public class SearchEngineParsingTests
         Assert.Equal([new IncludeSpec("Patient", "organization", null, false)], q.Includes);
         Assert.Equal([new IncludeSpec("CarePlan", "subject", null, true)], q.RevIncludes);
         AssertInvalid(() => Parse("Patient", "_include=Patient:family"), "_include");
-        AssertInvalid(() => Parse("Patient", "_sort=identifier"), "_sort");
+        AssertInvalid(() => Parse("Observation", "_sort=code-value-quantity"), "_sort");
+        AssertInvalid(() => Parse("Patient", "_sort=no-such-parameter"), "_sort");
+        Assert.Equal([new SortKey("identifier", false), new SortKey("general-practitioner", true)], Parse("Patient", "_sort=identifier,-general-practitioner").Sort);
     }
 
     [Fact]
