@@ -15,12 +15,15 @@ public sealed class SecureMessageComposer(IOptions<SecureMessagingOptions> optio
 {
     private readonly SecureMessagingOptions _options = options.Value;
 
+    /// <summary>Composes the message; an unusable recipient address or document is a permanent <see cref="DeliveryFailedException"/>.</summary>
     public MimeMessage Compose(OutboundDocument document, string recipientAddress, string deliveryId)
     {
+        if (!MailboxAddress.TryParse(recipientAddress, out var recipient) || !recipient.Address.Contains('@'))
+            throw new DeliveryFailedException("The recipient is not a mailbox address.", transient: false);
         var entry = XdmDocumentEntry.From(document, _options.LocalPatientIdOid);
         var now = timeProvider.GetUtcNow();
         var submission = new XdmSubmission(
-            XdmDocumentEntry.OidFromName("delivery/" + deliveryId), _options.SourceId, now, recipientAddress);
+            XdmDocumentEntry.OidFromName("delivery/" + deliveryId), _options.SourceId, now, recipient.Address);
         var xdm = XdmPackageBuilder.Build(entry, document.Content, submission);
 
         var message = new MimeMessage
@@ -30,7 +33,7 @@ public sealed class SecureMessageComposer(IOptions<SecureMessagingOptions> optio
             Subject = Subject(entry),
         };
         message.From.Add(MailboxAddress.Parse(_options.SenderAddress));
-        message.To.Add(MailboxAddress.Parse(recipientAddress));
+        message.To.Add(recipient);
         message.Headers.Add("Disposition-Notification-To", _options.SenderAddress);
         message.Headers.Add("X-MSS-CODECDA", entry.TypeCode.Code);
         // Ref. socle #2 §3.8.2: "O" when the package carries a qualified INS, "N" otherwise; never the INS itself.

@@ -24,7 +24,7 @@ public sealed class SmtpSecureMessagingConnector(
 
     public async Task<DeliveryReceipt> SendAsync(OutboundDocument document, string recipientAddress, string deliveryId, CancellationToken ct)
     {
-        var message = composer.Compose(document, recipientAddress, deliveryId);
+        using var message = composer.Compose(document, recipientAddress, deliveryId);
         var started = Stopwatch.GetTimestamp();
         using var client = new SmtpClient { LocalDomain = _options.MessageIdDomain };
         security.Configure(client);
