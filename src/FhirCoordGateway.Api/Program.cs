@@ -2,10 +2,16 @@ using FhirCoordGateway.Api.Endpoints;
 using FhirCoordGateway.Api.Hosting;
 using FhirCoordGateway.Api.Http;
 using FhirCoordGateway.Api.Jobs;
+using FhirCoordGateway.Api.Security;
 using FhirCoordGateway.Api.Validation;
 using FhirCoordGateway.Core.Outcomes;
 using FhirCoordGateway.Storage.Postgres;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+
+if (args is [DevelopmentTokenCommand.Name, .. var tokenArgs])
+{
+    return DevelopmentTokenCommand.Run(WebApplication.CreateBuilder([]).Configuration, tokenArgs, Console.Out, Console.Error);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddGatewayLogging();
@@ -20,8 +26,10 @@ builder.AddGateway();
 var app = builder.Build();
 app.UseMiddleware<CorrelationIdMiddleware>();
 app.UseGatewayRequestLogging();
+app.UseGatewayAudit();
 app.UseMiddleware<OutcomeMiddleware>();
 app.UseStatusCodePages(EmptyErrorAnswers.WriteAsync);
+app.UseGatewaySecurity();
 if (!worker)
 {
     app.MapFhir();
@@ -35,3 +43,4 @@ await app.Services.GetRequiredService<MigrationRunner>().RunAsync(app.Lifetime.A
 await app.LoadConformanceResourcesAsync(app.Lifetime.ApplicationStopping);
 await app.LoadStoredSearchParametersAsync(app.Lifetime.ApplicationStopping);
 await app.RunAsync();
+return 0;

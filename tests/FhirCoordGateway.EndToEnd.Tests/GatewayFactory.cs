@@ -68,6 +68,20 @@ public class GatewayFactory : WebApplicationFactory<Program>
     public FhirClient Fhir(ResourceFormat format = ResourceFormat.Json) =>
         new(new Uri(Server.BaseAddress, "fhir"), CreateClient(), new FhirClientSettings { PreferredFormat = format });
 
+    /// <summary>A FhirClient whose requests carry <paramref name="token"/> (none when null).</summary>
+    public FhirClient FhirWith(string? token) => new(new Uri(Server.BaseAddress, "fhir"), this.ClientWith(token));
+
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.DefaultRequestHeaders.Authorization = TestTokens.Bearer(DefaultToken.Value);
+    }
+
+    private static readonly Lazy<string> DefaultToken = new(() => TestTokens.Token(new Api.Security.TokenRequest(TestTokens.FullAccess, ClientId: "e2e-client")
+    {
+        Lifetime = TimeSpan.FromHours(12),
+    }));
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
@@ -76,6 +90,9 @@ public class GatewayFactory : WebApplicationFactory<Program>
         // own (OwnDatabase): otherwise every gateway of the run would compete for the one shared change log.
         builder.UseSetting("Jobs:RunServer", "false");
         builder.UseSetting("Fhir:MaxRequestBodyBytes", MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("Security:Issuers:0:Issuer", TestTokens.Issuer);
+        builder.UseSetting("Security:Issuers:0:Audiences:0", TestTokens.Audience);
+        builder.UseSetting("Security:Issuers:0:Jwks", TestTokens.Jwks);
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

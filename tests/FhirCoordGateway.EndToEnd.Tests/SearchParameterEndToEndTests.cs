@@ -108,12 +108,14 @@ public sealed class SearchParameterEndToEndTests(GatewayFactory gateway)
     }
 }
 
-/// <summary>Runs <c>$reindex</c> for one type and polls its status until it completes.</summary>
+/// <summary>Runs <c>$reindex</c> for one type and polls its status until it completes (with the administration scope it takes).</summary>
 internal static class Reindex
 {
+    private static readonly System.Net.Http.Headers.AuthenticationHeaderValue Admin = TestTokens.Bearer(TestTokens.Token("system/*.cruds system/admin"));
+
     public static async Task<Parameters> RunAsync(HttpClient http, string type)
     {
-        var started = await http.PostAsync($"/fhir/$reindex?resourceType={type}", null);
+        var started = await http.SendAsync(new HttpRequestMessage(HttpMethod.Post, $"/fhir/$reindex?resourceType={type}") { Headers = { Authorization = Admin } });
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         var location = started.Content.Headers.ContentLocation ?? new Uri(started.Headers.GetValues("Content-Location").Single());
         var deadline = DateTime.UtcNow.AddSeconds(120);
@@ -121,7 +123,8 @@ internal static class Reindex
         do
         {
             await Task.Delay(200);
-            status = (Parameters)new FhirJsonDeserializer().DeserializeResource(await http.GetStringAsync(location.PathAndQuery));
+            using var poll = await http.SendAsync(new HttpRequestMessage(HttpMethod.Get, location.PathAndQuery) { Headers = { Authorization = Admin } });
+            status = (Parameters)new FhirJsonDeserializer().DeserializeResource(await poll.Content.ReadAsStringAsync());
         }
         while (status.GetSingleValue<Code>("status")!.Value != "completed" && DateTime.UtcNow < deadline);
 

@@ -1,4 +1,6 @@
+using FhirCoordGateway.Api.Security;
 using FhirCoordGateway.Core.Security;
+using Microsoft.Extensions.Options;
 using Serilog;
 
 namespace FhirCoordGateway.Api.Endpoints;
@@ -6,10 +8,12 @@ namespace FhirCoordGateway.Api.Endpoints;
 /// <summary>
 /// The one place every FHIR endpoint passes through before it acts: it describes the request
 /// (interaction from the endpoint's metadata, type and id from the route) and asks the configured
-/// <see cref="IRequestAuthorizer"/>. Later scopes, compartments and audit plug in behind that interface.
+/// <see cref="IRequestAuthorizer"/>. It also makes the caller's access (<see cref="RequestSecurity"/>) current for
+/// the rest of the request, so that the secured stores confine every read, search and write to it.
 /// It also gives the request-log event its resource type and interaction (ids only, never values).
 /// </summary>
-public sealed class FhirAuthorizationFilter(IRequestAuthorizer authorizer, IDiagnosticContext diagnostics) : IEndpointFilter
+public sealed class FhirAuthorizationFilter(
+    IRequestAuthorizer authorizer, IDiagnosticContext diagnostics, RequestSecurityAccessor security, IOptions<SecurityOptions> options) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -22,6 +26,13 @@ public sealed class FhirAuthorizationFilter(IRequestAuthorizer authorizer, IDiag
         if (type is not null)
         {
             diagnostics.Set("ResourceType", type);
+        }
+
+        if (options.Value.Enabled && http.User.Identity?.IsAuthenticated == true)
+        {
+            var current = new RequestSecurity(RequestAccess.From(http.User, options.Value.AdminScope), request, http.TraceIdentifier);
+            security.Current = current;
+            http.Features.Set(current);
         }
 
         await authorizer.AuthorizeAsync(request, http.User, http.RequestAborted);

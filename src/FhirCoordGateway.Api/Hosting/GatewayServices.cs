@@ -1,6 +1,7 @@
 using FhirCoordGateway.Api.Endpoints;
 using FhirCoordGateway.Api.Http;
 using FhirCoordGateway.Api.Jobs;
+using FhirCoordGateway.Api.Security;
 using FhirCoordGateway.Api.Validation;
 using FhirCoordGateway.Core.Capabilities;
 using FhirCoordGateway.Core.Interactions;
@@ -41,7 +42,7 @@ public static class GatewayServices
         builder.AddProfileValidation();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IResourceIdGenerator, GuidV7IdGenerator>();
-        services.AddSingleton<IRequestAuthorizer, AllowAllAuthorizer>();
+        builder.AddGatewaySecurity();
         builder.AddSearch();
         services.AddSingleton<VersionFactory>();
         services.AddSingleton<CreateHandler>();

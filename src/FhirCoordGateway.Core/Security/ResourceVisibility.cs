@@ -1,0 +1,91 @@
+using FhirCoordGateway.Core.Interactions;
+using FhirCoordGateway.Core.Search;
+using FhirCoordGateway.Core.Storage;
+using Hl7.Fhir.Model;
+
+namespace FhirCoordGateway.Core.Security;
+
+/// <summary>
+/// Whether the caller may see one stored version: its type must be granted, a <c>patient/</c> grant confines it
+/// to the launch patient's compartment, and the French visibility labels hide documents by role (ADR 0008).
+/// </summary>
+public sealed class ResourceVisibility(SearchIndexer indexer)
+{
+    /// <summary>The ANS code system of document visibility (TRE_A07), as in profiles/ValueSet-fhircoord-confidentiality.json.</summary>
+    public const string VisibilitySystem = "https://mos.esante.gouv.fr/NOS/TRE_A07-StatutVisibiliteDocument/FHIR/TRE-A07-StatutVisibiliteDocument";
+    public const string HiddenFromProfessionals = "MASQUE_PS";
+    public const string HiddenFromPatient = "INVISIBLE_PATIENT";
+    public const string HiddenFromLegalRepresentatives = "INVISIBLE_REPRESENTANTS_LEGAUX";
+
+    /// <summary>The labels that hide a resource from <paramref name="role"/>.</summary>
+    public static IReadOnlyList<string> HiddenLabels(CallerRole role) => role switch
+    {
+        CallerRole.Professional => [HiddenFromProfessionals],
+        CallerRole.Patient => [HiddenFromPatient],
+        // A legal representative acts for the patient: what is hidden from the patient is hidden from them too.
+        CallerRole.LegalRepresentative => [HiddenFromLegalRepresentatives, HiddenFromPatient],
+        _ => [],
+    };
+
+    public bool CanSee(RequestAccess access, StoredResource stored, ScopePermissions permission = ScopePermissions.Read)
+    {
+        var level = access.Level(stored.ResourceType, permission);
+        if (level == AccessLevel.Denied)
+        {
+            return false;
+        }
+
+        if (stored.Json is null)
+        {
+            // A tombstone says nothing of the compartment it was in.
+            return level == AccessLevel.Full;
+        }
+
+        var hidden = HiddenLabels(access.Role);
+        var mayBeLabelled = hidden.Any(label => stored.Json.Contains(label, StringComparison.Ordinal));
+        if (level == AccessLevel.Full && !mayBeLabelled)
+        {
+            return true;
+        }
+
+        var resource = ResourceJson.Parse(stored.Json);
+        return (level == AccessLevel.Full || InCompartment(resource, access.Patient!)) && !(mayBeLabelled && HasLabel(resource, hidden));
+    }
+
+    /// <summary>What the caller may see of <paramref name="found"/>, each kept one recorded for the request's AuditEvent.</summary>
+    public IReadOnlyList<StoredResource> Filter(RequestSecurity security, IReadOnlyList<StoredResource> found)
+    {
+        var visible = found.Where(m => CanSee(security.Access, m)).ToList();
+        foreach (var seen in visible)
+        {
+            security.Touched($"{seen.ResourceType}/{seen.Id}");
+        }
+
+        return visible;
+    }
+
+    /// <summary>The patient itself, or a resource referring to it through one of its type's Patient-compartment parameters.</summary>
+    public bool InCompartment(Resource resource, string patientId)
+    {
+        if (resource is Patient)
+        {
+            return resource.Id == patientId;
+        }
+
+        var parameters = CompartmentDefinitions.Patient.GetValueOrDefault(resource.TypeName);
+        return parameters is not null && indexer.ExtractAlways(resource).References.Any(r =>
+            r.TargetType == "Patient" && r.TargetId == patientId && parameters.Contains(r.Parameter));
+    }
+
+    /// <summary>A TRE_A07 code among <paramref name="labels"/> in meta.security or DocumentReference.securityLabel.</summary>
+    public static bool HasLabel(Resource resource, IReadOnlyList<string> labels)
+    {
+        var codings = resource.Meta?.Security ?? [];
+        if (resource is DocumentReference document)
+        {
+            codings = [.. codings, .. document.SecurityLabel.SelectMany(c => c.Coding)];
+        }
+
+        return codings.Any(c => c.System == VisibilitySystem && labels.Contains(c.Code));
+    }
+}

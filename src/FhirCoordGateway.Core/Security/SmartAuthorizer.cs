@@ -1,0 +1,105 @@
+using System.Security.Claims;
+using FhirCoordGateway.Core.Outcomes;
+
+namespace FhirCoordGateway.Core.Security;
+
+/// <summary>
+/// SMART App Launch v2 scope checks at the single authorization point (ADR 0007): each interaction needs one
+/// permission on its type; compartment and label visibility are enforced by the secured stores, which see
+/// the actual resources. AuditEvent cannot be written through the API.
+/// </summary>
+public sealed class SmartAuthorizer(string adminScope) : IRequestAuthorizer
+{
+    public ValueTask AuthorizeAsync(FhirRequestContext request, ClaimsPrincipal user, CancellationToken ct)
+    {
+        if (request.Interaction == FhirInteraction.Capabilities)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        if (user.Identity?.IsAuthenticated != true)
+        {
+            throw FhirOutcomeException.Of(FailureKind.Unauthorized, "An access token is required.");
+        }
+
+        Authorize(request, RequestAccess.From(user, adminScope));
+        return ValueTask.CompletedTask;
+    }
+
+    public static void Authorize(FhirRequestContext request, RequestAccess access)
+    {
+        if (request.ResourceType == AuditTrail.ResourceType && request.Interaction is FhirInteraction.Create or FhirInteraction.Update or FhirInteraction.Patch or FhirInteraction.Delete)
+        {
+            throw FhirOutcomeException.Of(FailureKind.MethodNotAllowed, "AuditEvent records are written by the gateway only and cannot be created, changed or deleted.");
+        }
+
+        switch (request.Interaction)
+        {
+            case FhirInteraction.Batch or FhirInteraction.Transaction:
+                return; // each entry is authorized on its own
+            case FhirInteraction.Operation:
+                AuthorizeOperation(request, access);
+                return;
+            case FhirInteraction.HistorySystem:
+                // Entries of types the token cannot read are left out by the secured store; it takes a wildcard read.
+                Require(access.Scopes.Any(s => s.ResourceType == SmartScope.AnyType && s.Permissions.HasFlag(ScopePermissions.Read)
+                    && (s.Context != ScopeContext.Patient || access.Patient is not null)), "system history needs a wildcard read scope (*.r)");
+                return;
+            case FhirInteraction.SearchSystem:
+                // The secured search store checks each searched type.
+                Require(access.Scopes.Any(s => s.Permissions.HasFlag(ScopePermissions.Search)), "search needs a scope with the s permission");
+                return;
+            default:
+                Require(request.ResourceType!, Needed(request.Interaction), access, request.Interaction.ToString());
+                return;
+        }
+    }
+
+    /// <summary>The SMART permission each interaction needs (history reads, searches search).</summary>
+    public static ScopePermissions Needed(FhirInteraction interaction) => interaction switch
+    {
+        FhirInteraction.Create => ScopePermissions.Create,
+        FhirInteraction.Update or FhirInteraction.Patch => ScopePermissions.Update,
+        FhirInteraction.Delete => ScopePermissions.Delete,
+        FhirInteraction.SearchType or FhirInteraction.SearchSystem => ScopePermissions.Search,
+        _ => ScopePermissions.Read,
+    };
+
+    private static void AuthorizeOperation(FhirRequestContext request, RequestAccess access)
+    {
+        switch (request.Operation)
+        {
+            case "validate" or "expand" or "validate-code" or "everything":
+                Require(request.ResourceType!, ScopePermissions.Read, access, "$" + request.Operation);
+                return;
+            case "reindex":
+                Require(access.IsAdmin, "$reindex needs the administration scope");
+                return;
+            default:
+                throw Forbidden($"the operation ${request.Operation} is not open to any scope");
+        }
+    }
+
+    private static void Require(string type, ScopePermissions needed, RequestAccess access, string what) =>
+        Require(access.Level(type, needed) != AccessLevel.Denied, $"{what} on {type} needs a scope granting '{Letter(needed)}' on {type}");
+
+    internal static void Require(bool granted, string why)
+    {
+        if (!granted)
+        {
+            throw Forbidden(why);
+        }
+    }
+
+    internal static FhirOutcomeException Forbidden(string why) =>
+        FhirOutcomeException.Of(FailureKind.Forbidden, $"Access denied: {why}.");
+
+    internal static string Letter(ScopePermissions permission) => permission switch
+    {
+        ScopePermissions.Create => "c",
+        ScopePermissions.Read => "r",
+        ScopePermissions.Update => "u",
+        ScopePermissions.Delete => "d",
+        _ => "s",
+    };
+}
