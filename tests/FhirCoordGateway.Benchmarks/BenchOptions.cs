@@ -41,6 +41,7 @@ public sealed record BenchOptions
           --profile true|false  Patients claim fhircoord-patient-ins in meta.profile, so the gateway
                                 validates them against it              (BENCH_PROFILE, default true)
           --seed N              patient generator seed                  (BENCH_SEED)
+        BENCH_TOKEN: the bearer token sent with every request (the gateway answers 401 without one).
         """;
 
     public static BenchOptions Parse(string[] args)

@@ -1,6 +1,7 @@
 using System.Net;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Rest;
+using Hl7.Fhir.Serialization;
 
 namespace FhirCoordGateway.EndToEnd.Tests;
 
@@ -42,7 +43,7 @@ public sealed class PatientCompartmentTests(GatewayFactory gateway) : IAsyncLife
     private static async Task<List<string>> Ids(HttpResponseMessage response)
     {
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var bundle = (Bundle)new Hl7.Fhir.Serialization.FhirJsonDeserializer().DeserializeResource(await response.Content.ReadAsStringAsync());
+        var bundle = (Bundle)new FhirJsonDeserializer().DeserializeResource(await response.Content.ReadAsStringAsync());
         return [.. bundle.Entry.Where(e => e.Resource is not OperationOutcome).Select(e => $"{e.Resource.TypeName}/{e.Resource.Id}").Order()];
     }
 
@@ -136,7 +137,7 @@ public sealed class PatientCompartmentTests(GatewayFactory gateway) : IAsyncLife
         batch.Entry.Add(new Bundle.EntryComponent { Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.GET, Url = $"Observation?code={_code}" } });
         batch.Entry.Add(new Bundle.EntryComponent { Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.GET, Url = $"Observation/{_obsA.Id}" } });
 
-        var response = (await client.BatchAsync(batch))!;
+        var response = (await client.TransactionAsync(batch))!;
 
         Assert.StartsWith("404", response.Entry[0].Response.Status);
         var searchset = Assert.IsType<Bundle>(response.Entry[1].Resource);

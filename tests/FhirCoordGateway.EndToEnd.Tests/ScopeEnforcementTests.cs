@@ -39,7 +39,7 @@ public sealed class ScopeEnforcementTests(GatewayFactory gateway)
     {
         var patient = await NewPatient();
         await AssertScopes("user/Patient.read", "user/Patient.write", http => http.GetAsync($"/fhir/Patient/{patient.Id}"));
-        await AssertScopes("patient/Patient.read", "patient/Patient.write", http => http.GetAsync($"/fhir/Patient?_id={patient.Id}"));
+        await AssertScopes("user/Patient.read", "user/Patient.write", http => http.GetAsync($"/fhir/Patient?_id={patient.Id}"));
     }
 
     [Fact]
@@ -65,6 +65,7 @@ public sealed class ScopeEnforcementTests(GatewayFactory gateway)
     {
         await AssertScopes("system/Observation.s system/Patient.s", "system/Patient.s", http => http.GetAsync("/fhir/Patient?_has:Observation:subject:code=x-7f3a21"));
         await AssertScopes("system/Observation.s system/Patient.s", "system/Observation.s", http => http.GetAsync("/fhir/Observation?subject:Patient.family=x-7f3a21"));
+        await AssertScopes("system/Observation.s system/Patient.s", "system/Observation.s", http => http.GetAsync("/fhir/Observation?subject.family=x-7f3a21"));
     }
 
     [Fact]
@@ -117,7 +118,8 @@ public sealed class ScopeEnforcementTests(GatewayFactory gateway)
     {
         var patient = await NewPatient();
         await AssertScopes("system/Patient.r", "system/Observation.r", http => http.PostAsync("/fhir/Patient/$validate", Body(TestData.Patient())));
-        await AssertScopes("system/*.rs", "system/Patient.rs", http => http.GetAsync($"/fhir/Patient/{patient.Id}/$everything"));
+        await AssertScopes("system/Patient.rs", "system/Observation.rs", http => http.GetAsync($"/fhir/Patient/{patient.Id}/$everything"));
+        await AssertScopes("system/Patient.rs system/Observation.rs", "system/Patient.rs", http => http.GetAsync($"/fhir/Patient/{patient.Id}/$everything?_type=Patient,Observation"));
         await AssertScopes("system/ValueSet.r", "system/CodeSystem.r", http => http.GetAsync("/fhir/ValueSet/$expand?url=http://hl7.org/fhir/ValueSet/administrative-gender"));
         await AssertScopes("system/admin", "system/*.cruds", http => http.PostAsync("/fhir/$reindex?resourceType=Basic", null), HttpStatusCode.Accepted);
     }
@@ -149,7 +151,7 @@ public sealed class ScopeEnforcementTests(GatewayFactory gateway)
         bundle.Entry.Add(new Bundle.EntryComponent { Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.DELETE, Url = $"Patient/{patient.Id}" } });
         var client = gateway.FhirWith(TestTokens.Token("system/Patient.rs"));
 
-        var response = (await client.BatchAsync(bundle))!;
+        var response = (await client.TransactionAsync(bundle))!;
 
         Assert.StartsWith("200", response.Entry[0].Response.Status);
         Assert.StartsWith("403", response.Entry[1].Response.Status);

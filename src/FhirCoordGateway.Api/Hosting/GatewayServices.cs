@@ -42,7 +42,6 @@ public static class GatewayServices
         builder.AddProfileValidation();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IResourceIdGenerator, GuidV7IdGenerator>();
-        builder.AddGatewaySecurity();
         builder.AddSearch();
         services.AddSingleton<VersionFactory>();
         services.AddSingleton<CreateHandler>();
@@ -57,5 +56,6 @@ public static class GatewayServices
         services.AddSingleton<FhirBase>();
         services.Configure<RouteOptions>(o => o.SetParameterPolicy<ResourceTypeRouteConstraint>(ResourceTypeRouteConstraint.Name));
         services.AddHealthChecks().AddCheck<PostgresReadinessCheck>("postgres", tags: ["ready"]);
+        builder.AddGatewaySecurity(); // last: it wraps the stores and replaces the search restriction source
     }
 }

@@ -10,7 +10,7 @@ namespace FhirCoordGateway.Api.Security;
 /// <summary>Wires authentication, the SMART authorizer, the secured stores and the security middleware (ADR 0007).</summary>
 public static class SecurityServices
 {
-    /// <summary>Call after the storage registrations: the secured stores wrap them.</summary>
+    /// <summary>Call after the storage and search registrations: the secured stores wrap them.</summary>
     public static void AddGatewaySecurity(this WebApplicationBuilder builder)
     {
         builder.AddGatewayAuthentication();
@@ -30,6 +30,7 @@ public static class SecurityServices
         services.AddSingleton<AuditEventFactory>();
         services.AddSingleton<AuditRecorder>();
         services.AddHostedService<AuditWriterService>();
+        services.AddSingleton<ISearchRestrictionSource, SmartSearchRestrictionSource>();
         Decorate<IResourceStore>(services, (sp, inner) => new SecuredResourceStore(
             inner, sp.GetRequiredService<RequestSecurityAccessor>(), sp.GetRequiredService<ResourceVisibility>(), sp.GetRequiredService<AuditRecorder>()));
         Decorate<ISearchStore>(services, (sp, inner) => new SecuredSearchStore(inner, sp.GetRequiredService<RequestSecurityAccessor>(), sp.GetRequiredService<ResourceVisibility>()));

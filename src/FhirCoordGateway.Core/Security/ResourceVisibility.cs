@@ -27,7 +27,9 @@ public sealed class ResourceVisibility(SearchIndexer indexer)
         _ => [],
     };
 
-    public bool CanSee(RequestAccess access, StoredResource stored, ScopePermissions permission = ScopePermissions.Read)
+    /// <param name="permission">The permission the caller needs on the type; <see cref="ScopePermissions.None"/> for any.</param>
+    /// <param name="compartmentChecked">True when the store already confined the resource to the caller's compartment (a restricted search).</param>
+    public bool CanSee(RequestAccess access, StoredResource stored, ScopePermissions permission = ScopePermissions.Read, bool compartmentChecked = false)
     {
         var level = access.Level(stored.ResourceType, permission);
         if (level == AccessLevel.Denied)
@@ -43,19 +45,23 @@ public sealed class ResourceVisibility(SearchIndexer indexer)
 
         var hidden = HiddenLabels(access.Role);
         var mayBeLabelled = hidden.Any(label => stored.Json.Contains(label, StringComparison.Ordinal));
-        if (level == AccessLevel.Full && !mayBeLabelled)
+        var confined = level == AccessLevel.Full || compartmentChecked;
+        if (confined && !mayBeLabelled)
         {
             return true;
         }
 
         var resource = ResourceJson.Parse(stored.Json);
-        return (level == AccessLevel.Full || InCompartment(resource, access.Patient!)) && !(mayBeLabelled && HasLabel(resource, hidden));
+        return (confined || InCompartment(resource, access.Patient!)) && !(mayBeLabelled && HasLabel(resource, hidden));
     }
 
-    /// <summary>What the caller may see of <paramref name="found"/>, each kept one recorded for the request's AuditEvent.</summary>
+    /// <summary>
+    /// What the caller may see of the results of a search restricted by <see cref="SearchAccess"/> (so already in
+    /// the caller's compartment), each kept one recorded for the request's AuditEvent.
+    /// </summary>
     public IReadOnlyList<StoredResource> Filter(RequestSecurity security, IReadOnlyList<StoredResource> found)
     {
-        var visible = found.Where(m => CanSee(security.Access, m)).ToList();
+        var visible = found.Where(m => CanSee(security.Access, m, compartmentChecked: true)).ToList();
         foreach (var seen in visible)
         {
             security.Touched($"{seen.ResourceType}/{seen.Id}");

@@ -19,8 +19,12 @@ public sealed class SecuredUnitOfWork(
 
     public Task LockAsync(string key, CancellationToken ct) => inner.LockAsync(key, ct);
 
+    /// <summary>
+    /// Any scope on the type will do here: writes read the current version first (a delete-only token must see what
+    /// it deletes), and GET entries were authorized for read beforehand.
+    /// </summary>
     public async Task<StoredResource?> ReadAsync(string resourceType, string id, CancellationToken ct) =>
-        await inner.ReadAsync(resourceType, id, ct) is { } stored && visibility.CanSee(security.Access, stored) ? stored : null;
+        await inner.ReadAsync(resourceType, id, ct) is { } stored && visibility.CanSee(security.Access, stored, ScopePermissions.None) ? stored : null;
 
     public async Task<IReadOnlyList<StoredResource>> SearchAsync(SearchQuery query, int limit, CancellationToken ct) =>
         visibility.Filter(security, await inner.SearchAsync(SearchAccess.Restrict(query, security.Access), limit, ct));
