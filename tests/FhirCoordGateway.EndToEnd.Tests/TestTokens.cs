@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using System.Text.Json;
 using FhirCoordGateway.Api.Security;
 using Microsoft.IdentityModel.Tokens;
 
@@ -21,7 +20,7 @@ public static class TestTokens
     /// <summary>A key no configured issuer knows.</summary>
     public static readonly RsaSecurityKey StrangerKey = NewKey("stranger-key");
 
-    public static string Jwks { get; } = JsonSerializer.Serialize(new { keys = new[] { PublicJwk(Key) } });
+    public static string Jwks { get; } = SigningKeys.PublicJwks(Key);
 
     public static string Token(string scope = FullAccess, string? patient = null, string? role = null, string clientId = "e2e-client") =>
         Token(new TokenRequest(scope, patient, role, clientId));
@@ -40,10 +39,4 @@ public static class TestTokens
     }
 
     private static RsaSecurityKey NewKey(string kid) => new(RSA.Create(2048)) { KeyId = kid };
-
-    private static Dictionary<string, string> PublicJwk(RsaSecurityKey key)
-    {
-        var p = key.Rsa.ExportParameters(includePrivateParameters: false);
-        return new() { ["kty"] = "RSA", ["use"] = "sig", ["alg"] = "RS256", ["kid"] = key.KeyId, ["n"] = Base64UrlEncoder.Encode(p.Modulus), ["e"] = Base64UrlEncoder.Encode(p.Exponent) };
-    }
 }

@@ -29,6 +29,8 @@ public sealed class SecurityOptions
     /// <summary>The authorization server's endpoints, published in the SMART configuration and the CapabilityStatement.</summary>
     public SmartEndpointOptions Smart { get; set; } = new();
 
+    public RateLimitOptions RateLimit { get; set; } = new();
+
     /// <summary>Every trusted issuer, the development one included when enabled.</summary>
     public IEnumerable<IssuerOptions> AllIssuers() =>
         DevelopmentIssuer.Enabled ? [.. Issuers, DevelopmentIssuer.AsIssuer()] : Issuers;
@@ -72,4 +74,18 @@ public sealed class SmartEndpointOptions
     public Uri? AuthorizationEndpoint { get; set; }
 
     public Uri? TokenEndpoint { get; set; }
+}
+
+/// <summary>Requests per client (token <c>client_id</c>; the remote address when there is no token): a token bucket.</summary>
+public sealed class RateLimitOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Sustained requests per second and client.</summary>
+    [Range(1, 1_000_000)]
+    public int PermitsPerSecond { get; set; } = 1000;
+
+    /// <summary>Requests a client may send at once above the sustained rate.</summary>
+    [Range(1, 1_000_000)]
+    public int Burst { get; set; } = 2000;
 }

@@ -26,6 +26,11 @@ public static class SecurityServices
             return;
         }
 
+        if (options.RateLimit.Enabled)
+        {
+            services.AddGatewayRateLimiting(options.RateLimit);
+        }
+
         services.AddSingleton<IRequestAuthorizer>(sp => new SmartAuthorizer(sp.GetRequiredService<IOptions<SecurityOptions>>().Value.AdminScope));
         services.AddSingleton<AuditEventFactory>();
         services.AddSingleton<AuditRecorder>();
@@ -47,6 +52,7 @@ public static class SecurityServices
 
     public static void UseGatewaySecurity(this WebApplication app)
     {
+        app.UseMiddleware<SecurityHeadersMiddleware>();
         SmartConfiguration.Map(app);
         var options = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;
         if (!options.Enabled)
@@ -56,6 +62,11 @@ public static class SecurityServices
         }
 
         app.UseAuthentication();
+        if (options.RateLimit.Enabled)
+        {
+            app.UseRateLimiter();
+        }
+
         app.UseMiddleware<AuthenticationRequiredMiddleware>();
     }
 

@@ -19,6 +19,17 @@ public static class SigningKeys
         return keys.Count > 0 ? [.. keys] : throw new InvalidOperationException($"Security issuer '{issuer.Issuer}' has no signing key.");
     }
 
+    /// <summary>The public JWKS document of <paramref name="key"/>, as an issuer's configuration takes it (tests, benchmarks).</summary>
+    public static string PublicJwks(RsaSecurityKey key)
+    {
+        var p = key.Rsa.ExportParameters(includePrivateParameters: false);
+        var jwk = new Dictionary<string, string>
+        {
+            ["kty"] = "RSA", ["use"] = "sig", ["alg"] = "RS256", ["kid"] = key.KeyId, ["n"] = Base64UrlEncoder.Encode(p.Modulus), ["e"] = Base64UrlEncoder.Encode(p.Exponent),
+        };
+        return JsonSerializer.Serialize(new { keys = new[] { jwk } });
+    }
+
     /// <summary>The development issuer's private key, created (RSA 2048) and saved as a JWKS on first use.</summary>
     public static JsonWebKey DevelopmentKey(DevelopmentIssuerOptions options)
     {

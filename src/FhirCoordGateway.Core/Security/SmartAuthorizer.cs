@@ -72,6 +72,10 @@ public sealed class SmartAuthorizer(string adminScope) : IRequestAuthorizer
             case "validate" or "expand" or "validate-code" or "everything":
                 Require(request.ResourceType!, ScopePermissions.Read, access, "$" + request.Operation);
                 return;
+            case "retry":
+                // Task/{id}/$retry re-queues a failed delivery: a change of that Task.
+                Require(request.ResourceType!, ScopePermissions.Update, access, "$retry");
+                return;
             case "reindex":
                 Require(access.IsAdmin, "$reindex needs the administration scope");
                 return;

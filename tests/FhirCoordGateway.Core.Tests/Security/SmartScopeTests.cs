@@ -93,6 +93,8 @@ public sealed class SmartScopeTests
     [InlineData("validate-code", "CodeSystem", "system/CodeSystem.r", true)]
     [InlineData("everything", "Patient", "patient/*.rs", true)]
     [InlineData("everything", "Patient", "patient/Observation.rs", false)]
+    [InlineData("retry", "Task", "system/Task.u", true)]
+    [InlineData("retry", "Task", "system/Task.rs", false)]
     [InlineData("reindex", null, "system/*.cruds", false)]
     [InlineData("reindex", null, "system/admin", true)]
     [InlineData("unknown-op", "Patient", "system/*.cruds", false)]

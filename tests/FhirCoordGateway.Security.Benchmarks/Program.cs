@@ -1,0 +1,139 @@
+// Issue 8 benchmark: GET by id and search by identifier, with authentication + authorization + audit on and off,
+// in the same run and against the same database, the two gateways in process, rounds interleaved (off, on, off, on…).
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using FhirCoordGateway.Api.Security;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.IdentityModel.Tokens;
+
+var connectionString = args.FirstOrDefault() ?? Environment.GetEnvironmentVariable("FHIRCOORD_BENCH_PG")
+    ?? throw new ArgumentException("usage: <Npgsql connection string> [clients=8] [seconds=10] [rounds=3]");
+var clients = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;
+var seconds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 10;
+var rounds = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 3;
+
+// WebApplicationFactory finds the gateway's content root through this variable outside a test project.
+for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+{
+    if (File.Exists(Path.Combine(dir.FullName, "FhirCoordGateway.sln")))
+    {
+        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_FHIRCOORDGATEWAY", Path.Combine(dir.FullName, "src", "FhirCoordGateway.Api"));
+        break;
+    }
+}
+
+const string issuer = "https://issuer.bench.fhircoord.example";
+const string audience = "fhircoord-bench";
+var key = new RsaSecurityKey(RSA.Create(2048)) { KeyId = "bench-key" };
+
+WebApplicationFactory<FhirCoordGateway.Api.Http.FhirBase> Gateway(bool secured) =>
+    new WebApplicationFactory<FhirCoordGateway.Api.Http.FhirBase>().WithWebHostBuilder(b =>
+    {
+        b.UseEnvironment("Benchmark");
+        b.UseSetting("ConnectionStrings:Fhir", connectionString);
+        b.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+        b.UseSetting("Serilog:MinimumLevel:Override:Microsoft", "Warning");
+        b.UseSetting("Security:Enabled", secured ? "true" : "false");
+        b.UseSetting("Security:Issuers:0:Issuer", issuer);
+        b.UseSetting("Security:Issuers:0:Audiences:0", audience);
+        b.UseSetting("Security:Issuers:0:Jwks", SigningKeys.PublicJwks(key));
+        // The limiter would cap the load generator itself; its cost is one bucket look-up either way.
+        b.UseSetting("Security:RateLimit:PermitsPerSecond", "1000000");
+        b.UseSetting("Security:RateLimit:Burst", "1000000");
+    });
+
+await using var off = Gateway(secured: false);
+await using var on = Gateway(secured: true);
+var token = TokenMinter.Mint(new TokenRequest("system/*.cruds", ClientId: "bench-client") { Lifetime = TimeSpan.FromHours(4) }, issuer, audience, key);
+HttpClient Client(WebApplicationFactory<FhirCoordGateway.Api.Http.FhirBase> factory)
+{
+    var http = factory.CreateClient();
+    http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/fhir+json"));
+    return http;
+}
+
+var httpOff = Client(off);
+var httpOn = Client(on);
+
+// Seed: patients with distinctive identifiers, through the gateway.
+const string system = "urn:oid:1.2.250.1.71.4.2.7.999";
+var run = Guid.NewGuid().ToString("N")[..8];
+var patients = new List<(string Id, string Ipp)>();
+for (var i = 0; i < 200; i++)
+{
+    var ipp = $"bench-sec-{run}-{i}";
+    var body = $$"""{"resourceType":"Patient","identifier":[{"system":"{{system}}","value":"{{ipp}}"}],"name":[{"family":"Bench","given":["Sec"]}],"gender":"female","birthDate":"1970-01-01"}""";
+    using var created = await httpOff.PostAsync("/fhir/Patient", new StringContent(body, Encoding.UTF8, "application/fhir+json"));
+    created.EnsureSuccessStatusCode();
+    patients.Add((created.Headers.Location!.ToString().Split('/')[^3], ipp));
+}
+
+Console.WriteLine($"security benchmark: {clients} clients, {seconds} s per phase, {rounds} rounds, {patients.Count} patients; in-process gateways on one PostgreSQL");
+Func<HttpClient, int, Task> read = (http, n) => Ok(http.GetAsync($"/fhir/Patient/{patients[n % patients.Count].Id}"));
+Func<HttpClient, int, Task> search = (http, n) => Ok(http.GetAsync($"/fhir/Patient?identifier={system}|{patients[n % patients.Count].Ipp}"));
+
+var results = new Dictionary<string, List<double>>();
+foreach (var (name, op) in new[] { ("read", read), ("search", search) })
+{
+    await Phase(httpOff, op, 2); // warm-up, both sides
+    await Phase(httpOn, op, 2);
+    for (var round = 0; round < rounds; round++)
+    {
+        foreach (var (mode, http) in new[] { ("off", httpOff), ("on", httpOn) })
+        {
+            var rate = await Phase(http, op, seconds);
+            results.TryAdd($"{name} {mode}", []);
+            results[$"{name} {mode}"].Add(rate);
+            Console.WriteLine($"  round {round + 1} {name,-6} security {mode,-3}: {rate,8:F0} ops/s");
+        }
+    }
+}
+
+Console.WriteLine();
+Console.WriteLine("| operation | security off (ops/s, median) | security on (ops/s, median) | on / off |");
+Console.WriteLine("|---|---:|---:|---:|");
+foreach (var name in new[] { "read", "search" })
+{
+    var offRate = Median(results[$"{name} off"]);
+    var onRate = Median(results[$"{name} on"]);
+    Console.WriteLine($"| {name} | {offRate:F0} | {onRate:F0} | {onRate / offRate:F2} |");
+}
+
+return 0;
+
+async Task<double> Phase(HttpClient http, Func<HttpClient, int, Task> op, int duration)
+{
+    long done = 0;
+    var stop = Stopwatch.StartNew();
+    var end = TimeSpan.FromSeconds(duration);
+    await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
+    {
+        var n = c * 7919;
+        while (stop.Elapsed < end)
+        {
+            await op(http, n++);
+            Interlocked.Increment(ref done);
+        }
+    }));
+    return done / stop.Elapsed.TotalSeconds;
+}
+
+static async Task Ok(Task<HttpResponseMessage> request)
+{
+    using var response = await request;
+    if (!response.IsSuccessStatusCode)
+    {
+        throw new InvalidOperationException($"{response.RequestMessage?.RequestUri?.AbsolutePath} answered {(int)response.StatusCode}");
+    }
+}
+
+static double Median(List<double> values)
+{
+    var sorted = values.Order().ToList();
+    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+}
