@@ -7,7 +7,7 @@ namespace FhirCoordGateway.EndToEnd.Tests;
 /// <summary>
 /// French document visibility (TRE_A07): MASQUE_PS hides a document from professionals, INVISIBLE_PATIENT from
 /// the patient (and their legal representatives), INVISIBLE_REPRESENTANTS_LEGAUX from legal representatives;
-/// hidden on read (404), search and includes, by the token's role (ADR 0011).
+/// hidden on read (404), search and includes, by the token's role (ADR 0012).
 /// </summary>
 [Collection(GatewayCollection.Name)]
 public sealed class ConfidentialityLabelTests(GatewayFactory gateway) : IAsyncLifetime

@@ -9,7 +9,7 @@ namespace FhirCoordGateway.EndToEnd.Tests;
 /// A <c>patient/</c> token (claim <c>patient</c> = A) sees only A's compartment, whatever search feature it
 /// uses: no resource of patient B leaks through reads, searches, _include, _revinclude, _has, chaining,
 /// compartment search, $everything, history or batch entries, and it cannot write outside A's compartment.
-/// Resources outside the compartment answer 404, as if they did not exist (ADR 0010).
+/// Resources outside the compartment answer 404, as if they did not exist (ADR 0011).
 /// </summary>
 [Collection(GatewayCollection.Name)]
 public sealed class PatientCompartmentTests(GatewayFactory gateway) : IAsyncLifetime

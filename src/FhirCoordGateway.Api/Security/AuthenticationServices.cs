@@ -6,7 +6,7 @@ namespace FhirCoordGateway.Api.Security;
 
 /// <summary>
 /// JWT bearer authentication against the configured issuers: signature with that issuer's keys only, its
-/// audiences, expiry with the configured clock skew. No metadata or JWKS download. ADR 0010.
+/// audiences, expiry with the configured clock skew. No metadata or JWKS download. ADR 0011.
 /// </summary>
 public static class AuthenticationServices
 {

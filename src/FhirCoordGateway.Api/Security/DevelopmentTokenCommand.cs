@@ -2,7 +2,7 @@ namespace FhirCoordGateway.Api.Security;
 
 /// <summary>
 /// <c>FhirCoordGateway token --scope "system/*.cruds" [--patient id] [--role r] [--client id] [--minutes n]</c>:
-/// prints an access token signed by the development issuer's key (made on first use). ADR 0010.
+/// prints an access token signed by the development issuer's key (made on first use). ADR 0011.
 /// </summary>
 public static class DevelopmentTokenCommand
 {

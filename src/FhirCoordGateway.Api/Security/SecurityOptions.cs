@@ -4,7 +4,7 @@ namespace FhirCoordGateway.Api.Security;
 
 /// <summary>
 /// Section <c>Security</c>: the token issuers the gateway trusts (keys from configuration or a file, never
-/// fetched over the network), the clock skew, and the local development issuer. ADR 0010.
+/// fetched over the network), the clock skew, and the local development issuer. ADR 0011.
 /// </summary>
 public sealed class SecurityOptions
 {

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 
 namespace FhirCoordGateway.Api.Security;
 
-/// <summary>Wires authentication, the SMART authorizer, the secured stores and the security middleware (ADR 0010).</summary>
+/// <summary>Wires authentication, the SMART authorizer, the secured stores and the security middleware (ADR 0011).</summary>
 public static class SecurityServices
 {
     /// <summary>Call after the storage and search registrations: the secured stores wrap them.</summary>

@@ -1,6 +1,6 @@
 namespace FhirCoordGateway.Core.Security;
 
-/// <summary>Constants of the audit trail (ADR 0010).</summary>
+/// <summary>Constants of the audit trail (ADR 0011).</summary>
 public static class AuditTrail
 {
     public const string ResourceType = "AuditEvent";

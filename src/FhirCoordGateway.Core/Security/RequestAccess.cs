@@ -14,7 +14,7 @@ public enum AccessLevel
     Full,
 }
 
-/// <summary>The caller's role for French visibility labels (ADR 0011).</summary>
+/// <summary>The caller's role for French visibility labels (ADR 0012).</summary>
 public enum CallerRole
 {
     /// <summary>A backend system acting for no person: no visibility label hides anything from it.</summary>
@@ -26,7 +26,7 @@ public enum CallerRole
 
 /// <summary>
 /// Who is calling and what the token grants, read once from the validated token's claims. The single policy
-/// every check asks: <see cref="Level"/> per type and permission. ADR 0010.
+/// every check asks: <see cref="Level"/> per type and permission. ADR 0011.
 /// </summary>
 public sealed class RequestAccess
 {

@@ -7,7 +7,7 @@ namespace FhirCoordGateway.Core.Security;
 
 /// <summary>
 /// Whether the caller may see one stored version: its type must be granted, a <c>patient/</c> grant confines it
-/// to the launch patient's compartment, and the French visibility labels hide documents by role (ADR 0011).
+/// to the launch patient's compartment, and the French visibility labels hide documents by role (ADR 0012).
 /// </summary>
 public sealed class ResourceVisibility(SearchIndexer indexer)
 {

@@ -4,7 +4,7 @@ using FhirCoordGateway.Core.Outcomes;
 namespace FhirCoordGateway.Core.Security;
 
 /// <summary>
-/// SMART App Launch v2 scope checks at the single authorization point (ADR 0010): each interaction needs one
+/// SMART App Launch v2 scope checks at the single authorization point (ADR 0011): each interaction needs one
 /// permission on its type; compartment and label visibility are enforced by the secured stores, which see
 /// the actual resources. AuditEvent cannot be written through the API.
 /// </summary>

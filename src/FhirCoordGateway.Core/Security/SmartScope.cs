@@ -105,7 +105,7 @@ public sealed record SmartScope(ScopeContext Context, string ResourceType, Scope
 
     /// <summary>
     /// True when this scope covers <paramref name="type"/>. The wildcard never covers AuditEvent: reading the
-    /// audit trail takes an explicit <c>AuditEvent</c> scope (the auditor's, ADR 0010).
+    /// audit trail takes an explicit <c>AuditEvent</c> scope (the auditor's, ADR 0011).
     /// </summary>
     public bool Covers(string type) => ResourceType == type || (ResourceType == AnyType && type != AuditTrail.ResourceType);
 }

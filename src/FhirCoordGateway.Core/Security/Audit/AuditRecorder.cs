@@ -6,7 +6,7 @@ using Hl7.Fhir.Model;
 namespace FhirCoordGateway.Core.Security.Audit;
 
 /// <summary>
-/// Records accesses as AuditEvent resources (ADR 0010). A request's writes carry their AuditEvent in their own
+/// Records accesses as AuditEvent resources (ADR 0011). A request's writes carry their AuditEvent in their own
 /// database transaction (<see cref="ForCommit"/>); reads, searches and refusals are queued
 /// (<see cref="AfterRequest"/>) and written right after, in batches, by <see cref="DrainAsync"/>.
 /// </summary>
