@@ -28,15 +28,24 @@ public sealed class FhirAuthorizationFilter(
             diagnostics.Set("ResourceType", type);
         }
 
+        RequestSecurity? current = null;
         if (options.Value.Enabled && http.User.Identity?.IsAuthenticated == true)
         {
-            var current = new RequestSecurity(RequestAccess.From(http.User, options.Value.AdminScope), request, http.TraceIdentifier);
+            current = new RequestSecurity(RequestAccess.From(http.User, options.Value.AdminScope), request, http.TraceIdentifier);
             security.Current = current;
             http.Features.Set(current);
         }
 
-        await authorizer.AuthorizeAsync(request, http.User, http.RequestAborted);
-        return await next(context);
+        try
+        {
+            await authorizer.AuthorizeAsync(request, http.User, http.RequestAborted);
+            return await next(context);
+        }
+        finally
+        {
+            // Background work started by the request (it inherits the async flow) must not keep its caller's access.
+            current?.Ended = true;
+        }
     }
 }
 

@@ -16,6 +16,9 @@ public sealed class RequestSecurity(RequestAccess access, FhirRequestContext req
 
     public string CorrelationId { get; } = correlationId;
 
+    /// <summary>Set when the request has been answered: work it started that outlives it no longer acts for its caller.</summary>
+    public bool Ended { get; set; }
+
     /// <summary>True once a unit of work committed an AuditEvent for this request together with its writes.</summary>
     public bool AuditedWithWrite { get; private set; }
 
@@ -72,7 +75,7 @@ public sealed class RequestSecurityAccessor
 
     public RequestSecurity? Current
     {
-        get => _current.Value;
+        get => _current.Value is { Ended: false } current ? current : null;
         set => _current.Value = value;
     }
 }
