@@ -9,6 +9,18 @@ public static class ServiceCollectionExtensions
     /// <summary>Registers the one <see cref="NpgsqlDataSource"/> of the process, the store and the migration runner.</summary>
     public static IServiceCollection AddPostgresStorage(this IServiceCollection services, string connectionString)
     {
+        services.AddSingleton(Builder(connectionString).Build());
+        services.AddSingleton(Search.GenericPlanDataSource.Create(Builder(connectionString)));
+        services.AddSingleton<IResourceStore, PostgresResourceStore>();
+        services.AddSingleton<Core.Search.ISearchStore, Search.PostgresSearchStore>();
+        services.AddSingleton<MigrationRunner>();
+        services.AddSingleton<IChangeFeed, PostgresChangeFeed>();
+        return services;
+    }
+
+    /// <summary>The settings of every pool of the process.</summary>
+    public static NpgsqlDataSourceBuilder Builder(string connectionString)
+    {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
         {
@@ -24,11 +36,6 @@ public static class ServiceCollectionExtensions
             builder.ConnectionStringBuilder.NoResetOnClose = true;
         }
 
-        services.AddSingleton(builder.Build());
-        services.AddSingleton<IResourceStore, PostgresResourceStore>();
-        services.AddSingleton<Core.Search.ISearchStore, Search.PostgresSearchStore>();
-        services.AddSingleton<MigrationRunner>();
-        services.AddSingleton<IChangeFeed, PostgresChangeFeed>();
-        return services;
+        return builder;
     }
 }

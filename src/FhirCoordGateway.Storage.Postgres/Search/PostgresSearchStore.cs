@@ -14,13 +14,14 @@ namespace FhirCoordGateway.Storage.Postgres.Search;
 /// Paged search: the page of res_ids first (index scans, keyset condition, LIMIT n+1), then the bodies of those
 /// rows only; totals on demand; _include/_revinclude as integer joins from the page's ids.
 /// </summary>
-public sealed class PostgresSearchStore(NpgsqlDataSource dataSource, SearchParameterCatalog catalog) : ISearchStore
+public sealed class PostgresSearchStore(NpgsqlDataSource dataSource, SearchParameterCatalog catalog, GenericPlanDataSource? genericPlans = null) : ISearchStore
 {
     private const int MaxIncludeDepth = 3;
 
     public async Task<SearchPage> SearchAsync(SearchQuery query, SearchPaging paging, CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var source = genericPlans is not null && KeyLookup(query) ? genericPlans.DataSource : dataSource;
+        await using var connection = await source.OpenConnectionAsync(ct);
         var matches = new List<(long ResId, StoredResource Resource, string?[] SortValues)>();
         if (paging.Count > 0)
         {
@@ -63,6 +64,21 @@ public sealed class PostgresSearchStore(NpgsqlDataSource dataSource, SearchParam
         var (included, capped) = await IncludesAsync(connection, query, matches.Select(m => (m.ResId, m.Resource.ResourceType)).ToList(), paging.MaxIncludes, ct);
         return new SearchPage(matches.Select(m => m.Resource).ToList(), next, total, estimate, included, capped);
     }
+
+    /// <summary>
+    /// Searches by unique keys only (one identifier value, one id, no sort, no restriction): the same plan fits
+    /// every value, so they run on the <see cref="GenericPlanDataSource"/>.
+    /// </summary>
+    private bool KeyLookup(SearchQuery query) =>
+        query.Criteria.Count > 0 && query.Sort.Count == 0 && query.Restriction is null && query.Types.Count == 1
+        && query.Criteria.All(c => c switch
+        {
+            IdCriterion id => id.Ids.Count == 1,
+            TokenCriterion { Modifier: TokenModifier.None, Values: [{ Code: not null } value] } t =>
+                (value.System is not null || value.NoSystem) && catalog.Find(query.ResourceType, t.Parameter)?.Expression is { } e
+                && e.Contains(".identifier", StringComparison.Ordinal),
+            _ => false,
+        });
 
     private NpgsqlCommand PageCommand(NpgsqlConnection connection, SearchQuery query, SearchPaging paging)
     {

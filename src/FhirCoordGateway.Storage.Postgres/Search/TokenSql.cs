@@ -32,17 +32,17 @@ internal static class TokenSql
         var conditions = new List<string>();
         if (sv.Count > 0)
         {
-            conditions.Add($"x.h_sv = ANY({p.Add(sv.ToArray())})");
+            conditions.Add(KeyEquals("x.h_sv", sv, p));
         }
 
         if (v.Count > 0)
         {
-            conditions.Add($"x.h_v = ANY({p.Add(v.ToArray())})");
+            conditions.Add(KeyEquals("x.h_v", v, p));
         }
 
         if (s.Count > 0)
         {
-            conditions.Add($"x.h_s = ANY({p.Add(s.ToArray())})");
+            conditions.Add(KeyEquals("x.h_s", s, p));
         }
 
         var match = SearchSqlBuilder.Or(conditions);
@@ -51,4 +51,11 @@ internal static class TokenSql
             ? $"NOT EXISTS (SELECT 1 FROM sp_token x WHERE x.res_id = {alias}.res_id AND {match})"
             : $"{alias}.res_id IN (SELECT x.res_id FROM sp_token x WHERE {match})";
     }
+
+    /// <summary>
+    /// One value is a plain <c>=</c>: a generic plan then knows it selects a few rows, whereas <c>= ANY($array)</c>
+    /// of unknown length gets a merge-join generic plan 10–50 times slower (docs/BENCHMARKS.md, Search).
+    /// </summary>
+    private static string KeyEquals(string column, List<long> values, SqlParams p) =>
+        values.Count == 1 ? $"{column} = {p.Add(values[0])}" : $"{column} = ANY({p.Add(values.ToArray())})";
 }
