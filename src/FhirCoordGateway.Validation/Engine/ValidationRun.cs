@@ -202,9 +202,10 @@ internal sealed partial class ValidationRun
         if (owner is null && walkedProfile) return;
         owner ??= coreType?.Root;
         if (owner is null) return;
-        // The parent's definition path is the element's own ("Patient.name"), also when its children come from the
-        // core datatype ("HumanName"): extension contexts such as "Patient.name" are stated on the element.
-        WalkChildren(item, owner, path, scope, node.Path.Length > 0 ? node.Path : owner.Path);
+        // When the children come from the core datatype ("HumanName"), the parent's definition path is still the
+        // element's own ("Patient.name"): extension contexts such as "Patient.name" are stated on the element.
+        var definitionPath = owner == coreType?.Root && node.Path.Length > 0 ? node.Path : owner.Path;
+        WalkChildren(item, owner, path, scope, definitionPath);
     }
 
     private static bool IsExtensionDefinitionRoot(ElementNode node) => node.Path == "Extension";
