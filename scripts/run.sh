@@ -3,7 +3,7 @@
 # Without a configured database (ConnectionStrings__Fhir), it installs PostgreSQL with apt-get if needed
 # and starts a local cluster under .data/pg in this repository, then applies migrations at start-up.
 # Requests need a bearer token: unless told otherwise (Security__DevelopmentIssuer__Enabled=false), the
-# local development issuer is trusted and `dotnet run --project src/FhirCoordGateway.Api -- token ...` mints one.
+# local development issuer is trusted and `dotnet run -c Release --project src/FhirCoordGateway.Api -- token ...` mints one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +23,7 @@ fi
 
 export Security__DevelopmentIssuer__Enabled="${Security__DevelopmentIssuer__Enabled:-true}"
 if [[ "$Security__DevelopmentIssuer__Enabled" == "true" ]]; then
-  echo "run.sh: get a token with: dotnet run --project src/FhirCoordGateway.Api -- token --scope \"system/*.cruds\"" >&2
+  echo "run.sh: get a token with: dotnet run -c Release --project src/FhirCoordGateway.Api -- token --scope \"system/*.cruds\"" >&2
   echo "run.sh: then: curl -H \"Authorization: Bearer \$TOKEN\" http://127.0.0.1:8080/fhir/Patient   (see README, Security)" >&2
 fi
 

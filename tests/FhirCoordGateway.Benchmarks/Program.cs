@@ -44,7 +44,7 @@ using var http = new HttpClient(new SocketsHttpHandler
     Timeout = TimeSpan.FromSeconds(30),
 };
 http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/fhir+json"));
-// The gateway wants a bearer token (scripts/run.sh: `dotnet run --project src/FhirCoordGateway.Api -- token --scope "system/*.cruds"`).
+// The gateway wants a bearer token (scripts/run.sh: `dotnet run -c Release --project src/FhirCoordGateway.Api -- token --scope "system/*.cruds"`).
 if (Environment.GetEnvironmentVariable("BENCH_TOKEN") is { Length: > 0 } token)
 {
     http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
