@@ -121,6 +121,34 @@ foreach (var (name, p50, p95) in results)
     Console.WriteLine($"| {name} | {p50:F2} | {p95:F2} |");
 }
 
+if (args.Contains("--http"))
+{
+    // The same reads and searches through the whole gateway in process: routing, authorization point, parsing,
+    // Bundle building and JSON serialization on top of the store.
+    await using var gateway = HttpGateway.Start(pg);
+    var http = gateway.CreateClient();
+    async Task Get(string path)
+    {
+        using var response = await http.GetAsync(path);
+        response.EnsureSuccessStatusCode();
+        await response.Content.ReadAsByteArrayAsync();
+    }
+
+    var httpResults = new List<(string Name, double P50, double P95)>
+    {
+        await MeasureAsync("HTTP read Patient/{id}", () => Get($"/fhir/Patient/{gen.PatientId(rng.Next(gen.Patients))}")),
+        await MeasureAsync("HTTP Patient?identifier=INS", () => Get($"/fhir/Patient?identifier={Generator.InsSystem}|{gen.Nir(rng.Next(gen.Patients))}")),
+        await MeasureAsync("HTTP CarePlan?subject:Patient.identifier=INS", () => Get($"/fhir/CarePlan?subject:Patient.identifier={Generator.InsSystem}|{gen.Nir(rng.Next(gen.Patients))}")),
+        await MeasureAsync("HTTP Patient?identifier=INS&_revinclude=CarePlan:subject", () => Get($"/fhir/Patient?identifier={Generator.InsSystem}|{gen.Nir(rng.Next(gen.Patients))}&_revinclude=CarePlan:subject")),
+    };
+    foreach (var (name, p50, p95) in httpResults)
+    {
+        Console.WriteLine($"| {name} | {p50:F2} | {p95:F2} |");
+    }
+
+    Console.WriteLine($"HTTP identifier p95 / HTTP read p95 = {httpResults[1].P95 / httpResults[0].P95:F2}; HTTP chain p95 / HTTP read p95 = {httpResults[2].P95 / httpResults[0].P95:F2}");
+}
+
 var read95 = results[0].P95;
 Console.WriteLine($"identifier p95 / read p95 = {results[1].P95 / read95:F2} (target <= 3); chain p95 / read p95 = {results[4].P95 / read95:F2} (target <= 10)");
 Console.WriteLine($"identifier on the main pool (custom plans) p95 / read p95 = {identifierCustomPlans.Item3 / read95:F2}");
@@ -261,4 +289,30 @@ static string? FindProfiles()
     }
 
     return null;
+}
+
+/// <summary>The gateway in process on the benchmark's database (as the transactions benchmark hosts it).</summary>
+internal static class HttpGateway
+{
+    public static Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<FhirCoordGateway.Api.Http.FhirBase> Start(string connectionString)
+    {
+        // WebApplicationFactory finds the gateway's content root through this variable outside a test project.
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "FhirCoordGateway.sln")) && Directory.Exists(Path.Combine(dir.FullName, "src", "FhirCoordGateway.Api")))
+            {
+                Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_FHIRCOORDGATEWAY", Path.Combine(dir.FullName, "src", "FhirCoordGateway.Api"));
+                break;
+            }
+        }
+
+        return new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<FhirCoordGateway.Api.Http.FhirBase>().WithWebHostBuilder(b =>
+        {
+            b.UseSetting("environment", "Benchmark");
+            b.UseSetting("ConnectionStrings:Fhir", connectionString);
+            b.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+            b.UseSetting("Serilog:MinimumLevel:Override:Microsoft", "Warning");
+            b.UseSetting("Security:Enabled", "false");
+        });
+    }
 }
