@@ -47,9 +47,7 @@ public sealed class DocumentRouter(
         foreach (var reference in document.Author.Select(a => a.Reference).OfType<string>())
         {
             authors.Add(reference);
-            if (reference.StartsWith("PractitionerRole/", StringComparison.Ordinal)
-                && await store.ReadAsync("PractitionerRole", reference["PractitionerRole/".Length..], ct) is { Deleted: false, Json: { } json }
-                && ((PractitionerRole)ResourceJson.Parse(json)).Practitioner?.Reference is { } person)
+            if ((await store.ReadReferenceAsync<PractitionerRole>(reference, ct))?.Practitioner?.Reference is { } person)
             {
                 authors.Add(person);
             }

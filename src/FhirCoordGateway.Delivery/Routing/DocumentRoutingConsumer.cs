@@ -29,18 +29,13 @@ public sealed class DocumentRoutingConsumer(
 
     private async Task RouteAsync(ChangeEntry entry, CancellationToken ct)
     {
-        var stored = await store.ReadVersionAsync(entry.ResourceType, entry.Id, entry.Version, ct);
-        if (stored?.Json is null || ResourceJson.Parse(stored.Json) is not DocumentReference { Status: DocumentReferenceStatus.Current } document)
+        if (StoreReferences.As<DocumentReference>(await store.ReadVersionAsync(entry.ResourceType, entry.Id, entry.Version, ct))
+            is not { Status: DocumentReferenceStatus.Current } document)
         {
             return;
         }
 
-        var patientReference = document.Subject?.Reference;
-        var patient = patientReference is { } r && r.StartsWith("Patient/", StringComparison.Ordinal)
-            && await store.ReadAsync("Patient", r["Patient/".Length..], ct) is { Deleted: false, Json: { } json }
-            ? (Patient)ResourceJson.Parse(json)
-            : null;
-        if (patient is null)
+        if (await store.ReadReferenceAsync<Patient>(document.Subject?.Reference, ct) is not { } patient)
         {
             logger.LogWarning("DocumentReference/{DocumentId}/_history/{Version} has no stored Patient subject; not routed", entry.Id, entry.Version);
             return;

@@ -53,29 +53,17 @@ public sealed class RecipientResolver(IResourceStore store, SearchQueryParser pa
 
     private async Task<Recipient?> ResolveOneAsync(string reference, CancellationToken ct)
     {
-        switch (await ReadAsync(reference, ct))
+        switch (await store.ReadReferenceAsync<Resource>(reference, ct))
         {
             case PractitionerRole role:
                 var person = role.Practitioner?.Reference;
-                var address = Mailbox(role.Telecom) ?? (person is null ? null : Mailbox((await ReadAsync(person, ct) as Practitioner)?.Telecom ?? []));
+                var address = Mailbox(role.Telecom) ?? (person is null ? null : Mailbox((await store.ReadReferenceAsync<Practitioner>(person, ct))?.Telecom ?? []));
                 return address is null ? null : new Recipient(reference, person, address);
             case Practitioner practitioner:
                 return Mailbox(practitioner.Telecom) is { } own ? new Recipient(reference, reference, own) : null;
             default:
                 return null;
         }
-    }
-
-    private async Task<Resource?> ReadAsync(string reference, CancellationToken ct)
-    {
-        var parts = reference.Split('/');
-        if (parts.Length != 2)
-        {
-            return null;
-        }
-
-        var stored = await store.ReadAsync(parts[0], parts[1], ct);
-        return stored is { Deleted: false, Json: { } json } ? ResourceJson.Parse(json) : null;
     }
 
     private static string? Mailbox(IEnumerable<ContactPoint> telecom) => telecom.FirstOrDefault(t =>

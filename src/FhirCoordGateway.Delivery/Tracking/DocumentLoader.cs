@@ -12,23 +12,23 @@ public sealed class DocumentLoader(IResourceStore store)
 {
     public async Task<OutboundDocument> LoadAsync(string documentId, int version, CancellationToken ct)
     {
-        var document = As<DocumentReference>(await store.ReadVersionAsync("DocumentReference", documentId, version, ct))
+        var document = StoreReferences.As<DocumentReference>(await store.ReadVersionAsync("DocumentReference", documentId, version, ct))
             ?? throw Permanent($"DocumentReference/{documentId}/_history/{version} is not stored.");
         var attachment = document.Content.FirstOrDefault()?.Attachment
             ?? throw Permanent($"DocumentReference/{documentId} has no content.");
         var (content, contentType) = await ContentAsync(attachment, documentId, ct);
-        var patient = await ReadReferenceAsync<Patient>(document.Subject?.Reference, ct)
+        var patient = await store.ReadReferenceAsync<Patient>(document.Subject?.Reference, ct)
             ?? throw Permanent($"DocumentReference/{documentId} has no stored patient subject.");
         var authors = new List<Resource>();
         foreach (var author in document.Author)
         {
-            if (await ReadReferenceAsync<Resource>(author.Reference, ct) is { } resource)
+            if (await store.ReadReferenceAsync<Resource>(author.Reference, ct) is { } resource)
             {
                 authors.Add(resource);
             }
         }
 
-        var custodian = await ReadReferenceAsync<Organization>(document.Custodian?.Reference, ct);
+        var custodian = await store.ReadReferenceAsync<Organization>(document.Custodian?.Reference, ct);
         return new OutboundDocument(document, content, contentType, patient, authors, custodian);
     }
 
@@ -39,25 +39,10 @@ public sealed class DocumentLoader(IResourceStore store)
             return (data, attachment.ContentType ?? "application/octet-stream");
         }
 
-        var binary = await ReadReferenceAsync<Binary>(attachment.Url, ct)
+        var binary = await store.ReadReferenceAsync<Binary>(attachment.Url, ct)
             ?? throw Permanent($"DocumentReference/{documentId}: the attachment's Binary ({attachment.Url}) is not stored.");
         return (binary.Data ?? [], attachment.ContentType ?? binary.ContentType ?? "application/octet-stream");
     }
-
-    /// <summary>Reads a local <c>Type/id</c> reference; null for absolute, contained or missing targets.</summary>
-    private async Task<T?> ReadReferenceAsync<T>(string? reference, CancellationToken ct) where T : Resource
-    {
-        var parts = reference?.Split('/');
-        if (parts is not { Length: 2 } || parts[0].Length == 0 || parts[1].Length == 0)
-        {
-            return null;
-        }
-
-        return As<T>(await store.ReadAsync(parts[0], parts[1], ct));
-    }
-
-    private static T? As<T>(StoredResource? stored) where T : Resource =>
-        stored is { Deleted: false, Json: { } json } ? ResourceJson.Parse(json) as T : null;
 
     private static DeliveryFailedException Permanent(string message) => new(message, transient: false);
 }
