@@ -26,7 +26,7 @@ public static class DocumentData
         throw new InvalidOperationException("profiles/ not found above the test binaries.");
     }
 
-    private static T Example<T>(string folder, string file) where T : Resource =>
+    public static T Example<T>(string folder, string file) where T : Resource =>
         Reader.Deserialize<T>(File.ReadAllText(Path.Combine(ProfilesDirectory, "examples", folder, file)));
 
     /// <summary>A valid NIR no other test uses: 13 random digits of the right shape and their key.</summary>

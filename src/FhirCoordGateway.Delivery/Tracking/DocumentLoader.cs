@@ -1,4 +1,4 @@
-using FhirCoordGateway.Core.Interactions;
+using FhirCoordGateway.Core.Documents;
 using FhirCoordGateway.Core.Storage;
 using Hl7.Fhir.Model;
 
@@ -29,7 +29,16 @@ public sealed class DocumentLoader(IResourceStore store)
         }
 
         var custodian = await store.ReadReferenceAsync<Organization>(document.Custodian?.Reference, ct);
-        return new OutboundDocument(document, content, contentType, patient, authors, custodian);
+        var replaced = new List<DocumentReference>();
+        foreach (var id in DocumentReplacement.ReplacedIds(document))
+        {
+            if (await store.ReadReferenceAsync<DocumentReference>($"DocumentReference/{id}", ct) is { } old)
+            {
+                replaced.Add(old);
+            }
+        }
+
+        return new OutboundDocument(document, content, contentType, patient, authors, custodian, replaced);
     }
 
     private async Task<(byte[] Content, string ContentType)> ContentAsync(Attachment attachment, string documentId, CancellationToken ct)

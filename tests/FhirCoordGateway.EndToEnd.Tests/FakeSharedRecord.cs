@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+using WireMock;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Server;
+using WireMock.Types;
+using WireMock.Util;
+
+namespace FhirCoordGateway.EndToEnd.Tests;
+
+/// <summary>
+/// A DMP-like shared record on WireMock.Net that remembers what it stored: ITI-65 (<c>POST [base]</c>) answers a
+/// transaction-response and keeps the DocumentReferences by uniqueId; ITI-67 (<c>GET DocumentReference?identifier=</c>)
+/// finds them. <see cref="Down"/> makes it answer 503 to everything, as an unavailable peer does.
+/// </summary>
+public sealed class FakeSharedRecord : IDisposable
+{
+    private const string Base = "/fhir";
+    private static readonly FhirJsonDeserializer Reader = new(new DeserializerSettings().UsingMode(DeserializationMode.Ostrich));
+    private static readonly FhirJsonSerializer Writer = new();
+    private readonly WireMockServer _server = WireMockServer.Start();
+
+    public FakeSharedRecord()
+    {
+        _server.Given(Request.Create().WithPath(Base).UsingPost()).RespondWith(Response.Create().WithCallback(Provide));
+        _server.Given(Request.Create().WithPath(Base + "/DocumentReference").UsingGet()).RespondWith(Response.Create().WithCallback(Find));
+    }
+
+    public string BaseUrl => _server.Url + Base;
+
+    public volatile bool Down;
+
+    /// <summary>Each accepted ITI-65 bundle, in arrival order.</summary>
+    public ConcurrentQueue<Bundle> Stored { get; } = new();
+
+    /// <summary>Every ITI-65 request, accepted or not.</summary>
+    public int Submissions => _server.LogEntries.Count(e => e.RequestMessage.Method == "POST");
+
+    public IEnumerable<DocumentReference> StoredDocuments => Stored.SelectMany(b => b.Entry).Select(e => e.Resource).OfType<DocumentReference>();
+
+    public void Dispose() => _server.Stop();
+
+    private ResponseMessage Provide(IRequestMessage request)
+    {
+        if (Down)
+        {
+            return Answer(HttpStatusCode.ServiceUnavailable, null);
+        }
+
+        var bundle = (Bundle)Reader.DeserializeResource(request.Body!);
+        Stored.Enqueue(bundle);
+        var response = new Bundle { Type = Bundle.BundleType.TransactionResponse };
+        foreach (var entry in bundle.Entry)
+        {
+            response.Entry.Add(new Bundle.EntryComponent
+            {
+                Response = new Bundle.ResponseComponent { Status = "201 Created", Location = $"{entry.Resource.TypeName}/{Guid.NewGuid():N}/_history/1" },
+            });
+        }
+
+        return Answer(HttpStatusCode.OK, response);
+    }
+
+    private ResponseMessage Find(IRequestMessage request)
+    {
+        if (Down)
+        {
+            return Answer(HttpStatusCode.ServiceUnavailable, null);
+        }
+
+        var identifier = request.Query!["identifier"].Single();
+        var searchset = new Bundle { Type = Bundle.BundleType.Searchset };
+        foreach (var document in StoredDocuments.Where(d => d.MasterIdentifier?.Value == identifier || $"{d.MasterIdentifier?.System}|{d.MasterIdentifier?.Value}" == identifier))
+        {
+            searchset.Entry.Add(new Bundle.EntryComponent { FullUrl = $"{BaseUrl}/DocumentReference/{document.Id}", Resource = document });
+        }
+
+        searchset.Total = searchset.Entry.Count;
+        return Answer(HttpStatusCode.OK, searchset);
+    }
+
+    private static ResponseMessage Answer(HttpStatusCode status, Resource? body)
+    {
+        var message = new ResponseMessage { StatusCode = (int)status };
+        message.AddHeader("Content-Type", "application/fhir+json");
+        if (body is not null)
+        {
+            message.BodyData = new BodyData { BodyAsString = Writer.SerializeToString(body), DetectedBodyType = BodyType.String };
+        }
+
+        return message;
+    }
+}
