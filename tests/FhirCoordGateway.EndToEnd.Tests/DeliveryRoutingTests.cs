@@ -193,25 +193,19 @@ public sealed class DeliveryRoutingTests : IClassFixture<DeliveryRoutingTests.Ga
 
     private async Task<List<FhirTask>> WaitForDeliveriesAsync(DocumentReference document, int count, Func<FhirTask, bool> done)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
+        List<FhirTask> tasks = [];
+        await Eventually.UntilAsync(async () =>
         {
             var bundle = await _fhir.SearchAsync<FhirTask>([$"focus=DocumentReference/{document.Id}"]);
-            var tasks = bundle!.Entry.Select(e => (FhirTask)e.Resource).ToList();
-            if (tasks.Count == count && tasks.All(done))
-            {
-                return tasks;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{tasks.Count} deliveries of DocumentReference/{document.Id}: " +
-                    string.Join(", ", tasks.Select(t => $"{t.Code.Coding[0].Code} {t.Status} {t.BusinessStatus?.Coding[0].Code} {t.StatusReason?.Text}")));
-            }
-
-            await Task.Delay(100);
-        }
+            tasks = bundle!.Entry.Select(e => (FhirTask)e.Resource).ToList();
+            return tasks.Count == count && tasks.All(done);
+        }, $"{count} finished deliveries of DocumentReference/{document.Id}", () => DeliveryStates(tasks));
+        return tasks;
     }
+
+    /// <summary>One line per delivery: channel, status, step, reason.</summary>
+    public static string DeliveryStates(IEnumerable<FhirTask> tasks) =>
+        string.Join("; ", tasks.Select(t => $"{t.Code.Coding[0].Code} {t.Status} {t.BusinessStatus?.Coding[0].Code} {t.StatusReason?.Text}"));
 
     /// <summary>One gateway with background work on a database of its own, and recording connectors.</summary>
     public sealed class Gateway : IDisposable

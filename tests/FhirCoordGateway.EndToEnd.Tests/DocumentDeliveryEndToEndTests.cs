@@ -49,7 +49,7 @@ public sealed class DocumentDeliveryEndToEndTests : IClassFixture<DocumentDelive
         _peers.SharedRecord.Down = true;
         var before = _peers.SharedRecord.Submissions;
         var crh = await PostCrhAsync(care);
-        await WaitUntilAsync(() => _peers.SharedRecord.Submissions >= before + 2, "two refused submissions");
+        await Eventually.UntilAsync(() => _peers.SharedRecord.Submissions >= before + 2, "two refused submissions");
 
         _peers.SharedRecord.Down = false;
         var shared = (await WaitForAsync(crh, 2, t => t.Status == FhirTask.TaskStatus.Completed)).Single(t => t.Code.Coding[0].Code == "shared-record");
@@ -209,7 +209,7 @@ public sealed class DocumentDeliveryEndToEndTests : IClassFixture<DocumentDelive
     private async Task<DocumentReference> WaitForPpsDocumentAsync(CarePlan plan, string version)
     {
         DocumentReference found = null;
-        await WaitUntilAsync(async () =>
+        await Eventually.UntilAsync(async () =>
         {
             var bundle = await _fhir.SearchAsync<DocumentReference>([$"subject=Patient/{plan.Subject.Reference.Split('/')[1]}", "type=http://loinc.org|18776-5"]);
             found = bundle.Entry.Select(e => (DocumentReference)e.Resource)
@@ -222,29 +222,13 @@ public sealed class DocumentDeliveryEndToEndTests : IClassFixture<DocumentDelive
     private async Task<List<FhirTask>> WaitForAsync(DocumentReference document, int count, Func<FhirTask, bool> done)
     {
         List<FhirTask> tasks = [];
-        await WaitUntilAsync(async () =>
+        await Eventually.UntilAsync(async () =>
         {
             var bundle = await _fhir.SearchAsync<FhirTask>([$"focus=DocumentReference/{document.Id}"]);
             tasks = bundle.Entry.Select(e => (FhirTask)e.Resource).ToList();
             return tasks.Count == count && tasks.All(done);
-        }, $"{count} finished deliveries of DocumentReference/{document.Id}", () => string.Join("; ", tasks.Select(t => $"{t.Code.Coding[0].Code} {t.Status} {t.BusinessStatus?.Coding[0].Code} {t.StatusReason?.Text}")));
+        }, $"{count} finished deliveries of DocumentReference/{document.Id}", () => DeliveryRoutingTests.DeliveryStates(tasks));
         return tasks;
-    }
-
-    private static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => System.Threading.Tasks.Task.FromResult(condition()), what);
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, Func<string> state = null)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Waited 60 s for {what}. {state?.Invoke()}");
-            }
-
-            await System.Threading.Tasks.Task.Delay(100);
-        }
     }
 
     /// <summary>The gateway with background work, its own database, the fake shared record and the real SMTP server.</summary>

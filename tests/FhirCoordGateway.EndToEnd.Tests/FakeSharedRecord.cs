@@ -33,6 +33,9 @@ public sealed class FakeSharedRecord : IDisposable
 
     public volatile bool Down;
 
+    /// <summary>How long it takes to answer a submission it has already stored (an answer that may never arrive).</summary>
+    public TimeSpan AnswerDelay { get; set; }
+
     /// <summary>Each accepted ITI-65 bundle, in arrival order.</summary>
     public ConcurrentQueue<Bundle> Stored { get; } = new();
 
@@ -52,6 +55,7 @@ public sealed class FakeSharedRecord : IDisposable
 
         var bundle = (Bundle)Reader.DeserializeResource(request.Body!);
         Stored.Enqueue(bundle);
+        Thread.Sleep(AnswerDelay);
         var response = new Bundle { Type = Bundle.BundleType.TransactionResponse };
         foreach (var entry in bundle.Entry)
         {

@@ -71,7 +71,11 @@ public sealed class GatewayProcess : IAsyncDisposable
     /// <summary>SIGKILL: no shutdown, no cleanup, in-flight work abandoned.</summary>
     public void Kill()
     {
-        _process.Kill(entireProcessTree: true);
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
         _process.WaitForExit();
     }
 
