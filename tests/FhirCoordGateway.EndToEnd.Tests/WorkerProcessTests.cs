@@ -12,15 +12,17 @@ public sealed class WorkerProcessTests
         using var client = worker.Client();
 
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("health/ready")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("fhir/metadata")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("hangfire")).StatusCode);
+        Assert.NotEqual(HttpStatusCode.OK, (await client.GetAsync("fhir/metadata")).StatusCode);
+        Assert.NotEqual(HttpStatusCode.OK, (await client.GetAsync("hangfire")).StatusCode);
         Assert.Contains("Starting Hangfire Server", worker.Output, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task The_dashboard_answers_local_requests_and_refuses_others()
+    public async Task With_security_off_the_dashboard_answers_local_requests_and_refuses_others()
     {
-        await using var node = await GatewayProcess.StartAsync(Settings("dashboard"));
+        var settings = Settings("dashboard");
+        settings["Security:Enabled"] = "false";
+        await using var node = await GatewayProcess.StartAsync(settings);
         using var client = node.Client();
 
         var local = await client.GetAsync("hangfire");
@@ -28,9 +30,22 @@ public sealed class WorkerProcessTests
         Assert.Contains("Hangfire Dashboard", await local.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         // The in-process test server has no remote address, so the dashboard cannot call it local.
-        await using var inProcess = GatewayFactory.WithSettings(new Dictionary<string, string>());
+        await using var inProcess = GatewayFactory.WithSettings(new Dictionary<string, string> { ["Security:Enabled"] = "false" });
         var remote = await inProcess.CreateClient().GetAsync("/hangfire");
         Assert.Equal(HttpStatusCode.Unauthorized, remote.StatusCode);
+    }
+
+    [Fact]
+    public async Task With_security_on_the_dashboard_needs_the_admin_scope()
+    {
+        await using var gateway = new GatewayFactory();
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await gateway.ClientWith(null).GetAsync("/hangfire")).StatusCode);
+        var clinical = await gateway.ClientWith(TestTokens.Token("system/*.cruds")).GetAsync("/hangfire");
+        Assert.False(clinical.IsSuccessStatusCode);
+        var admin = await gateway.ClientWith(TestTokens.Token("system/admin")).GetAsync("/hangfire");
+        Assert.Equal(HttpStatusCode.OK, admin.StatusCode);
+        Assert.Contains("Hangfire Dashboard", await admin.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     private static Dictionary<string, string> Settings(string database) => new()

@@ -1,6 +1,7 @@
 using Hangfire;
 using Hangfire.Dashboard;
 using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 using Microsoft.Extensions.Options;
 
 namespace FhirCoordGateway.Api.Jobs;
@@ -17,22 +18,25 @@ public static class GatewayJobs
         var services = builder.Services;
         services.AddOptions<JobsOptions>().Bind(builder.Configuration.GetSection(JobsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         var jobs = builder.Configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
-        services.AddHangfire(cfg => cfg
+        // Hangfire keeps its configuration in process-wide globals; the storage is built per container and
+        // registered before AddHangfire (which only adds its own if none is there), so that two gateways in one
+        // process (tests, benchmarks) never share or swap their job storage.
+        GlobalConfiguration.Configuration
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            .UsePostgreSqlStorage(
-                // Its own pool: Hangfire's connections keep no state of ours and ours keep none of its.
-                o => o.UseNpgsqlConnection(connectionString),
-                new PostgreSqlStorageOptions
-                {
-                    SchemaName = "hangfire",
-                    PrepareSchemaIfNecessary = true,
-                    QueuePollInterval = jobs.QueuePollInterval,
-                    InvisibilityTimeout = jobs.InvisibilityTimeout,
-                    UseSlidingInvisibilityTimeout = true,
-                    DistributedLockTimeout = TimeSpan.FromMinutes(1),
-                }));
+            .UseRecommendedSerializerSettings();
+        var storageOptions = new PostgreSqlStorageOptions
+        {
+            SchemaName = "hangfire",
+            PrepareSchemaIfNecessary = true,
+            QueuePollInterval = jobs.QueuePollInterval,
+            InvisibilityTimeout = jobs.InvisibilityTimeout,
+            UseSlidingInvisibilityTimeout = true,
+            DistributedLockTimeout = TimeSpan.FromMinutes(1),
+        };
+        // Its own pool: Hangfire's connections keep no state of ours and ours keep none of its.
+        services.AddSingleton<JobStorage>(_ => new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, storageOptions), storageOptions));
+        services.AddHangfire(_ => { });
         if (jobs.RunServer)
         {
             services.AddHangfireServer(o =>
@@ -45,15 +49,15 @@ public static class GatewayJobs
         }
     }
 
-    /// <summary>The dashboard, for local requests only (issue 8 puts it behind the admin scope).</summary>
+    /// <summary>The dashboard, behind the admin scope (or local requests only when security is off).</summary>
     public static void MapJobsDashboard(this WebApplication app)
     {
         var path = app.Services.GetRequiredService<IOptions<JobsOptions>>().Value.DashboardPath;
         app.UseHangfireDashboard(path, new DashboardOptions
         {
-            Authorization = [new LocalRequestsOnlyAuthorizationFilter()],
+            Authorization = [new DashboardAuthorization()],
             DisplayStorageConnectionString = false,
             AppPath = null,
-        });
+        }, app.Services.GetRequiredService<JobStorage>());
     }
 }

@@ -27,7 +27,7 @@ public sealed class JobsOptions
     /// </summary>
     public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Where the Hangfire dashboard is served (local requests only; see GatewayJobs).</summary>
+    /// <summary>Where the Hangfire dashboard is served (see <see cref="DashboardAuthorization"/>).</summary>
     public string DashboardPath { get; set; } = "/hangfire";
 
     public ChangeFeedOptions ChangeFeed { get; set; } = new();

@@ -76,6 +76,10 @@ public sealed class SmartAuthorizer(string adminScope) : IRequestAuthorizer
                 // Task/{id}/$retry re-queues a failed delivery: a change of that Task.
                 Require(request.ResourceType!, ScopePermissions.Update, access, "$retry");
                 return;
+            case "mssante-acknowledgement":
+                // An MDN marks its delivery acknowledged or rejected: a change of that delivery Task.
+                Require("Task", ScopePermissions.Update, access, "$mssante-acknowledgement");
+                return;
             case "reindex":
                 Require(access.IsAdmin, "$reindex needs the administration scope");
                 return;

@@ -95,6 +95,8 @@ public sealed class SmartScopeTests
     [InlineData("everything", "Patient", "patient/Observation.rs", false)]
     [InlineData("retry", "Task", "system/Task.u", true)]
     [InlineData("retry", "Task", "system/Task.rs", false)]
+    [InlineData("mssante-acknowledgement", null, "system/Task.u", true)]
+    [InlineData("mssante-acknowledgement", null, "system/Patient.u", false)]
     [InlineData("reindex", null, "system/*.cruds", false)]
     [InlineData("reindex", null, "system/admin", true)]
     [InlineData("unknown-op", "Patient", "system/*.cruds", false)]
