@@ -42,5 +42,6 @@ app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check 
 await app.Services.GetRequiredService<MigrationRunner>().RunAsync(app.Lifetime.ApplicationStopping);
 await app.LoadConformanceResourcesAsync(app.Lifetime.ApplicationStopping);
 await app.LoadStoredSearchParametersAsync(app.Lifetime.ApplicationStopping);
+app.ScheduleRecurringJobs();
 await app.RunAsync();
 return 0;

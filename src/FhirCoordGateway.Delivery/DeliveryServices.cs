@@ -42,6 +42,7 @@ public static class DeliveryServices
         services.AddSingleton<IDeliveryChannels, RegisteredConnectorChannels>();
         services.AddSingleton<IDeliveryQueue, HangfireDeliveryQueue>();
         services.AddTransient<DeliveryJob>();
+        services.AddTransient<AcknowledgementPollingJob>();
         services.AddSingleton<IChangeConsumer, DocumentRoutingConsumer>();
         return services;
     }

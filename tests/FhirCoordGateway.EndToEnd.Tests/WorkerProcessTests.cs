@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FhirCoordGateway.EndToEnd.Tests;
 
@@ -53,4 +54,46 @@ public sealed class WorkerProcessTests
         ["ConnectionStrings:Fhir"] = GatewayFactory.OwnDatabase(database),
         ["Jobs:RunServer"] = "true",
     };
+}
+
+/// <summary>The MDN polling job is scheduled exactly when an IMAP mailbox is configured.</summary>
+public sealed class RecurringJobTests
+{
+    [Fact]
+    public async Task The_acknowledgement_polling_job_follows_the_imap_configuration()
+    {
+        var database = GatewayFactory.OwnDatabase("recurring_jobs");
+        var secureMessaging = new Dictionary<string, string>
+        {
+            ["ConnectionStrings:Fhir"] = database,
+            ["Delivery:SecureMessaging:Host"] = "127.0.0.1",
+            ["Delivery:SecureMessaging:SenderAddress"] = "passerelle-app@hopital.test.mssante.fr",
+            ["Delivery:SecureMessaging:MessageIdDomain"] = "passerelle.test",
+            ["Delivery:SecureMessaging:SourceId"] = "1.2.250.1.999.7.3",
+            ["Delivery:SecureMessaging:LocalPatientIdOid"] = "1.2.250.1.999.7.4",
+        };
+        var withImap = new Dictionary<string, string>(secureMessaging)
+        {
+            ["Delivery:SecureMessaging:Imap:Host"] = "127.0.0.1",
+            ["Delivery:SecureMessaging:Imap:UserName"] = "ack",
+            ["Delivery:SecureMessaging:Imap:Password"] = "secret",
+        };
+
+        await using (var gateway = GatewayFactory.WithSettings(withImap))
+        {
+            Assert.Contains(FhirCoordGateway.Delivery.Jobs.AcknowledgementPollingJob.RecurringJobId, RecurringJobIds(gateway));
+        }
+
+        await using (var gateway = GatewayFactory.WithSettings(secureMessaging))
+        {
+            Assert.DoesNotContain(FhirCoordGateway.Delivery.Jobs.AcknowledgementPollingJob.RecurringJobId, RecurringJobIds(gateway));
+        }
+    }
+
+    private static List<string> RecurringJobIds(GatewayFactory gateway)
+    {
+        _ = gateway.Server;
+        using var connection = gateway.Services.GetRequiredService<Hangfire.JobStorage>().GetConnection();
+        return Hangfire.Storage.StorageConnectionExtensions.GetRecurringJobs(connection).Select(j => j.Id).ToList();
+    }
 }

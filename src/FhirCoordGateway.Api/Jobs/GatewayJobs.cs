@@ -1,4 +1,6 @@
 using Hangfire;
+using FhirCoordGateway.Delivery.Jobs;
+using FhirCoordGateway.Delivery.SecureMessaging;
 using Hangfire.Dashboard;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
@@ -46,6 +48,20 @@ public static class GatewayJobs
                 o.ServerCheckInterval = TimeSpan.FromSeconds(30);
             });
             services.AddHostedService<ChangeFeedRunner>();
+        }
+    }
+
+    /// <summary>Registers (or removes) the recurring jobs, which are declared by configuration.</summary>
+    public static void ScheduleRecurringJobs(this WebApplication app)
+    {
+        var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
+        if (app.Services.GetService<ImapAcknowledgementReader>() is not null)
+        {
+            recurring.AddOrUpdate<AcknowledgementPollingJob>(AcknowledgementPollingJob.RecurringJobId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
+        }
+        else
+        {
+            recurring.RemoveIfExists(AcknowledgementPollingJob.RecurringJobId);
         }
     }
 
