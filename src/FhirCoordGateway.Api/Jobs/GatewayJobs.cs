@@ -41,8 +41,11 @@ public static class GatewayJobs
         services.AddHangfire(_ => { });
         if (jobs.RunServer)
         {
-            services.AddHangfireServer(o =>
+            services.AddHangfireServer((provider, o) =>
             {
+                // This application's activator, not the process-wide JobActivator.Current: jobs must run with the
+                // services (and database) of the gateway whose queue they came from.
+                o.Activator = provider.GetRequiredService<JobActivator>();
                 o.WorkerCount = jobs.WorkerCount;
                 o.SchedulePollingInterval = jobs.SchedulePollingInterval;
                 o.ServerCheckInterval = TimeSpan.FromSeconds(30);
