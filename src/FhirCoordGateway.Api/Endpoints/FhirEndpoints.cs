@@ -26,6 +26,7 @@ public static class FhirEndpoints
         fhir.MapGet("/{type:fhirtype}", Search).Is(FhirInteraction.SearchType);
         fhir.MapFhirSearch();
         fhir.MapDeliveries();
+        fhir.MapWorkflows();
         fhir.MapPost("/{type:fhirtype}", Create).Is(FhirInteraction.Create);
         fhir.MapPut("/{type:fhirtype}", ConditionalUpdate).Is(FhirInteraction.Update);
         fhir.MapDelete("/{type:fhirtype}", ConditionalDelete).Is(FhirInteraction.Delete);

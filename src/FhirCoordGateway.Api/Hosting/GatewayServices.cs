@@ -39,6 +39,7 @@ public static class GatewayServices
         services.AddPostgresStorage(connectionString);
         builder.AddGatewayJobs(connectionString);
         services.AddDelivery(builder.Configuration);
+        builder.AddWorkflows();
         builder.AddProfileValidation();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IResourceIdGenerator, GuidV7IdGenerator>();

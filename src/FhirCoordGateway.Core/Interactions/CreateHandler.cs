@@ -53,7 +53,7 @@ public sealed class CreateHandler(IResourceStore store, VersionFactory versions,
             return new WriteResult(existing, ResourceJson.Parse(existing.Json!), Created: false, warnings) { Existing = true };
         }
 
-        var version = versions.Next(resource, target.Id, previous: null);
+        var version = await versions.NextAsync(uow, resource, target.Id, previous: null, operation: null, ct);
         await uow.WriteAsync(version, previous: null, ct);
         return new WriteResult(Stored(version), resource, Created: true, warnings);
     }

@@ -77,14 +77,19 @@ public sealed class UpdateHandler(IResourceStore store, VersionFactory versions,
     /// Validates <paramref name="resource"/> and writes it as the next version of <c>[type]/[id]</c> under
     /// the resource lock; 412 when <paramref name="ifMatch"/> is not the current version.
     /// </summary>
+    public Task<WriteResult> WriteAsync(IResourceUnitOfWork uow, Resource resource, string id, int? ifMatch, CancellationToken ct) =>
+        WriteAsync(uow, resource, id, ifMatch, operation: null, ct);
+
+    /// <summary>As <see cref="WriteAsync(IResourceUnitOfWork, Resource, string, int?, CancellationToken)"/>, for a FHIR operation that writes.</summary>
+    /// <param name="operation">The operation's name without '$', which version rules may require (<see cref="IVersionRule"/>).</param>
     public async Task<WriteResult> WriteAsync(
-        IResourceUnitOfWork uow, Resource resource, string id, int? ifMatch, CancellationToken ct)
+        IResourceUnitOfWork uow, Resource resource, string id, int? ifMatch, string? operation, CancellationToken ct)
     {
         var warnings = versions.Validate(resource);
         await uow.LockAsync($"{resource.TypeName}/{id}", ct);
         var current = await uow.ReadAsync(resource.TypeName, id, ct);
         EnsureIfMatch(resource.TypeName, id, ifMatch, current);
-        var version = versions.Next(resource, id, current);
+        var version = await versions.NextAsync(uow, resource, id, current, operation, ct);
         await uow.WriteAsync(version, current, ct);
         return new WriteResult(CreateHandler.Stored(version), resource, Created: current is null || current.Deleted, warnings);
     }

@@ -9,8 +9,10 @@ namespace FhirCoordGateway.Core.Interactions;
 /// Turns an accepted resource into the next stored version: validation, id and meta, JSON, index rows.
 /// Every write path goes through here, so a version always looks the same whatever produced it.
 /// </summary>
-public sealed class VersionFactory(IResourceValidator validator, SearchIndexer indexer, TimeProvider clock)
+public sealed class VersionFactory(IResourceValidator validator, SearchIndexer indexer, TimeProvider clock, IEnumerable<IVersionRule>? rules = null)
 {
+    private readonly IVersionRule[] _rules = rules?.ToArray() ?? [];
+
     /// <summary>Runs the profile validator; errors answer 422 with every issue, warnings are returned.</summary>
     public OperationOutcome Validate(Resource resource)
     {
@@ -26,6 +28,26 @@ public sealed class VersionFactory(IResourceValidator validator, SearchIndexer i
         }
 
         return outcome;
+    }
+
+    /// <summary>
+    /// Checks the business rules on the step from <paramref name="previous"/> to <paramref name="resource"/>
+    /// (<see cref="IVersionRule"/>), then builds the version as <see cref="Next"/> does. Creates and updates call
+    /// this; <paramref name="operation"/> names the FHIR operation writing, null for REST interactions.
+    /// </summary>
+    public async Task<NewVersion> NextAsync(
+        IResourceUnitOfWork uow, Resource resource, string id, StoredResource? previous, string? operation, CancellationToken ct)
+    {
+        if (_rules.Length > 0)
+        {
+            var change = new VersionChange(resource, previous, operation);
+            foreach (var rule in _rules)
+            {
+                await rule.CheckAsync(change, uow, ct);
+            }
+        }
+
+        return Next(resource, id, previous);
     }
 
     /// <summary>Stamps id, versionId and lastUpdated on <paramref name="resource"/> and builds its new version.</summary>

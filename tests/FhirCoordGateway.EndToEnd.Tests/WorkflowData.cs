@@ -1,0 +1,69 @@
+using FhirCoordGateway.Core.Workflows;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Rest;
+
+namespace FhirCoordGateway.EndToEnd.Tests;
+
+/// <summary>A patient with a médecin traitant, a care circle and a PPS draft, written through FhirClient.</summary>
+public sealed record PpsCase(Patient Patient, string MtRole, string MtPractitioner, string OtherRole, string CareTeam, CarePlan Plan);
+
+public static class WorkflowData
+{
+    public static async Task<string> RoleAsync(FhirClient fhir, string mailbox)
+    {
+        var practitioner = await fhir.CreateAsync(new Practitioner { Name = [new HumanName { Family = TestData.Unique("Dr") }] });
+        var role = await fhir.CreateAsync(new PractitionerRole
+        {
+            Practitioner = new ResourceReference($"Practitioner/{practitioner!.Id}"),
+            Telecom = [new ContactPoint(ContactPoint.ContactPointSystem.Email, ContactPoint.ContactPointUse.Work, mailbox)],
+        });
+        return $"PractitionerRole/{role!.Id}";
+    }
+
+    public static async Task<PpsCase> PpsAsync(FhirClient fhir, string revisionDate = "2027-05-01")
+    {
+        var mt = await RoleAsync(fhir, $"{TestData.Unique("mt")}@medecin.mssante.fr");
+        var other = await RoleAsync(fhir, $"{TestData.Unique("ide")}@infirmier.mssante.fr");
+        var mtPractitioner = (await fhir.ReadAsync<PractitionerRole>(mt))!.Practitioner.Reference;
+        var patient = TestData.Patient();
+        patient.GeneralPractitioner = [new ResourceReference(mt)];
+        patient = (await fhir.CreateAsync(patient))!;
+        var team = await fhir.CreateAsync(new CareTeam
+        {
+            Status = CareTeam.CareTeamStatus.Active,
+            Identifier = [new Identifier("urn:test:care-circle", TestData.Unique("cc"))],
+            Subject = new ResourceReference($"Patient/{patient.Id}"),
+            Participant =
+            [
+                new CareTeam.ParticipantComponent
+                {
+                    Role = [new CodeableConcept(MtValidationHandler.PcpSystem, "PCP")],
+                    Member = new ResourceReference(mt),
+                    Period = new Period { Start = "2025-01-01" },
+                },
+                new CareTeam.ParticipantComponent { Member = new ResourceReference(other), Period = new Period { Start = "2025-01-01" } },
+            ],
+        });
+        var plan = await fhir.CreateAsync(Plan(patient.Id, mt, $"CareTeam/{team!.Id}", revisionDate));
+        return new PpsCase(patient, mt, mtPractitioner, other, $"CareTeam/{team.Id}", plan!);
+    }
+
+    public static CarePlan Plan(string patientId, string author, string careTeam, string revisionDate) => new()
+    {
+        Extension = [new Extension(PpsPlan.RevisionDateUrl, new Date(revisionDate))],
+        Status = RequestStatus.Draft,
+        Intent = CarePlan.CarePlanIntent.Plan,
+        Category = [new CodeableConcept(PpsPlan.CategorySystem, "pps")],
+        Title = "PPS e2e",
+        Subject = new ResourceReference($"Patient/{patientId}"),
+        Created = "2026-11-01",
+        Author = new ResourceReference(author),
+        CareTeam = [new ResourceReference(careTeam)],
+        Activity = [new CarePlan.ActivityComponent { Detail = new CarePlan.DetailComponent { Status = CarePlan.CarePlanActivityStatus.Scheduled, Description = "Passage IDE 3x/semaine" } }],
+    };
+
+    public static Parameters Validator(string reference) => new() { Parameter = [new() { Name = "validator", Value = new ResourceReference(reference) }] };
+
+    public static async Task<CarePlan> ValidateAsync(FhirClient fhir, string planId, string validator) =>
+        (CarePlan)(await fhir.InstanceOperationAsync(new Uri($"CarePlan/{planId}", UriKind.Relative), "validate-by-mt", Validator(validator)))!;
+}
