@@ -14,6 +14,7 @@ public static class WorkflowServices
         services.AddSingleton<IVersionRule, PpsActivationRule>();
         services.AddSingleton<IVersionRule, ReferralLifecycle>();
         services.AddSingleton<WorkflowSearch>();
+        services.AddSingleton<WorkflowTaskWriter>();
         services.AddSingleton<MtValidationHandler>();
         services.AddSingleton<PpsRevisionReview>();
         services.AddSingleton<CoordinationReport>();

@@ -14,7 +14,7 @@ namespace FhirCoordGateway.Core.Workflows;
 /// after a crash) makes no second Task for the same version; a revised plan that is still overdue gets a new one.
 /// </summary>
 public sealed class PpsRevisionReview(
-    WorkflowSearch search, IResourceStore store, UpdateHandler updates, TimeProvider clock, ILogger<PpsRevisionReview> logger)
+    WorkflowSearch search, WorkflowTaskWriter tasks, TimeProvider clock, ILogger<PpsRevisionReview> logger)
 {
     /// <summary>Flags the overdue plans as of <paramref name="today"/> (UTC date of the clock when null); returns the Tasks created.</summary>
     public async Task<IReadOnlyList<string>> RunAsync(DateOnly? today, CancellationToken ct)
@@ -45,13 +45,6 @@ public sealed class PpsRevisionReview(
     {
         var plan = (CarePlan)ResourceJson.Parse(stored.Json!);
         var id = TaskId(stored.Id, stored.Version);
-        await using var uow = await store.BeginAsync(ct);
-        await uow.LockAsync($"Task/{id}", ct);
-        if (await uow.ReadAsync("Task", id, ct) is not null)
-        {
-            return null;
-        }
-
         var now = new FhirDateTime(clock.GetUtcNow());
         var task = new FhirTask
         {
@@ -68,8 +61,11 @@ public sealed class PpsRevisionReview(
             AuthoredOnElement = now,
             LastModifiedElement = now,
         };
-        await updates.WriteAsync(uow, task, id, ifMatch: null, ct);
-        await uow.CommitAsync(ct);
+        if (!await tasks.CreateOnceAsync(task, ct))
+        {
+            return null;
+        }
+
         logger.LogInformation("Review Task/{TaskId} created for CarePlan/{PlanId}/_history/{Version}", id, stored.Id, stored.Version);
         return id;
     }

@@ -13,7 +13,7 @@ namespace FhirCoordGateway.Core.Workflows;
 /// completed completes its ServiceRequest. Both reactions are idempotent (deterministic Task id, and a
 /// ServiceRequest already completed is left alone), as the change feed delivers at least once.
 /// </summary>
-public sealed class ReferralTracking(IResourceStore store, UpdateHandler updates, TimeProvider clock, ILogger<ReferralTracking> logger) : IChangeConsumer
+public sealed class ReferralTracking(IResourceStore store, UpdateHandler updates, WorkflowTaskWriter tasks, TimeProvider clock, ILogger<ReferralTracking> logger) : IChangeConsumer
 {
     public const string SnomedSystem = "http://snomed.info/sct";
     public const string ReferralCode = "3457005";
@@ -52,13 +52,6 @@ public sealed class ReferralTracking(IResourceStore store, UpdateHandler updates
         }
 
         var id = TaskId(entry.Id);
-        await using var uow = await store.BeginAsync(ct);
-        await uow.LockAsync($"Task/{id}", ct);
-        if (await uow.ReadAsync("Task", id, ct) is not null)
-        {
-            return;
-        }
-
         var reference = new ResourceReference($"ServiceRequest/{entry.Id}");
         var task = new FhirTask
         {
@@ -75,9 +68,10 @@ public sealed class ReferralTracking(IResourceStore store, UpdateHandler updates
             AuthoredOnElement = request.AuthoredOnElement is { } authored ? new FhirDateTime(authored.Value) : new FhirDateTime(clock.GetUtcNow()),
             LastModifiedElement = new FhirDateTime(clock.GetUtcNow()),
         };
-        await updates.WriteAsync(uow, task, id, ifMatch: null, ct);
-        await uow.CommitAsync(ct);
-        logger.LogInformation("Referral Task/{TaskId} created for ServiceRequest/{RequestId}", id, entry.Id);
+        if (await tasks.CreateOnceAsync(task, ct))
+        {
+            logger.LogInformation("Referral Task/{TaskId} created for ServiceRequest/{RequestId}", id, entry.Id);
+        }
     }
 
     private async System.Threading.Tasks.Task CompleteRequestAsync(ChangeEntry entry, CancellationToken ct)
