@@ -205,4 +205,13 @@ public sealed class PpsWorkflowTests(GatewayFactory gateway)
             Assert.Empty((await _fhir.SearchAsync<FhirTask>([$"focus=CarePlan/{other.Plan.Id}"]))!.Entry);
         }
     }
+
+    [Fact]
+    public async Task The_capability_statement_lists_the_workflow_operations()
+    {
+        var capabilities = (await _fhir.CapabilityStatementAsync())!;
+        var rest = capabilities.Rest.Single();
+        Assert.Contains(rest.Resource.Single(r => r.Type == "CarePlan").Operation, o => o.Name == "validate-by-mt");
+        Assert.Contains(rest.Operation, o => o.Name == "coordination-report");
+    }
 }

@@ -1,4 +1,5 @@
 using FhirCoordGateway.Api.Jobs;
+using FhirCoordGateway.Core.Capabilities;
 using FhirCoordGateway.Core.Interactions;
 using FhirCoordGateway.Core.Storage;
 using FhirCoordGateway.Core.Workflows;
@@ -18,6 +19,7 @@ public static class WorkflowServices
         services.AddSingleton<MtValidationHandler>();
         services.AddSingleton<PpsRevisionReview>();
         services.AddSingleton<CoordinationReport>();
+        services.AddSingleton<ICapabilityContributor, WorkflowCapabilities>();
         services.AddSingleton<IChangeConsumer, ReferralTracking>();
         services.AddTransient<PpsRevisionJob>();
         if (builder.Configuration.GetSection(JobsOptions.Section).Get<JobsOptions>()?.RunServer ?? true)
