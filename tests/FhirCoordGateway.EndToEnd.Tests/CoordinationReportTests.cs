@@ -15,8 +15,13 @@ public sealed class CoordinationReportTests : IClassFixture<CoordinationReportTe
 {
     private const string DeliveryChannels = "https://fhircoord.example/fhir/CodeSystem/fhircoord-delivery-channel";
     private readonly FhirClient _fhir;
+    private readonly FhirClient _admin;
 
-    public CoordinationReportTests(Gateway gateway) => _fhir = gateway.Factory.Fhir();
+    public CoordinationReportTests(Gateway gateway)
+    {
+        _fhir = gateway.Factory.Fhir();
+        _admin = gateway.Factory.FhirWith(TestTokens.Token($"{TestTokens.FullAccess} system/admin"));
+    }
 
     [Fact]
     public async Task The_report_counts_pps_created_validated_and_revised_in_the_period()
@@ -87,12 +92,20 @@ public sealed class CoordinationReportTests : IClassFixture<CoordinationReportTe
     }
 
     [Fact]
+    public async Task The_report_needs_the_administration_scope()
+    {
+        var error = await Assert.ThrowsAsync<FhirOperationException>(() =>
+            _fhir.GetAsync(new Uri($"{_fhir.Endpoint.ToString().TrimEnd('/')}/$coordination-report?period=2024-03")));
+        Assert.Equal(HttpStatusCode.Forbidden, error.Status);
+    }
+
+    [Fact]
     public async Task A_report_without_a_valid_period_is_a_400_naming_the_parameter()
     {
         foreach (var (query, expression) in new[] { ("", "period"), ("?period=2024-13", "period"), ("?start=2024-03-01", "period"), ("?start=2024-03-05&end=2024-03-01", "end") })
         {
             var error = await Assert.ThrowsAsync<FhirOperationException>(() =>
-                _fhir.GetAsync(new Uri($"{_fhir.Endpoint.ToString().TrimEnd('/')}/$coordination-report{query}")));
+                _admin.GetAsync(new Uri($"{_fhir.Endpoint.ToString().TrimEnd('/')}/$coordination-report{query}")));
             Assert.Equal(HttpStatusCode.BadRequest, error.Status);
             Assert.Equal([expression], error.Outcome.Issue[0].Expression);
         }
@@ -101,7 +114,7 @@ public sealed class CoordinationReportTests : IClassFixture<CoordinationReportTe
     private async Task<Parameters> ReportAsync(params (string Name, object Value)[] query)
     {
         var text = string.Join("&", query.Select(q => $"{q.Name}={(q.Value is DateTime d ? d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : q.Value)}"));
-        return (Parameters)(await _fhir.GetAsync(new Uri($"{_fhir.Endpoint.ToString().TrimEnd('/')}/$coordination-report?{text}")))!;
+        return (Parameters)(await _admin.GetAsync(new Uri($"{_fhir.Endpoint.ToString().TrimEnd('/')}/$coordination-report?{text}")))!;
     }
 
     private static int? Integer(Parameters report, string name) => ((Integer)report.GetSingleValue<DataType>(name)!).Value;

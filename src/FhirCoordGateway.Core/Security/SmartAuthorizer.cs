@@ -83,6 +83,14 @@ public sealed class SmartAuthorizer(string adminScope) : IRequestAuthorizer
             case "reindex":
                 Require(access.IsAdmin, "$reindex needs the administration scope");
                 return;
+            case "validate-by-mt":
+                // CarePlan/{id}/$validate-by-mt writes the plan's next version (ADR 0013).
+                Require(request.ResourceType!, ScopePermissions.Update, access, "$validate-by-mt");
+                return;
+            case "coordination-report":
+                // Figures over every patient: not for a patient- or type-limited token (ADR 0013).
+                Require(access.IsAdmin, "$coordination-report needs the administration scope");
+                return;
             default:
                 throw Forbidden($"the operation ${request.Operation} is not open to any scope");
         }
