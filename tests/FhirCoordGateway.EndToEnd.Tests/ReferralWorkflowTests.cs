@@ -63,10 +63,13 @@ public sealed class ReferralWorkflowTests : IClassFixture<ReferralWorkflowTests.
             async () =>
             {
                 deliveries = (await _fhir.SearchAsync<FhirTask>([$"focus=DocumentReference/{report.Id}"]))!.Entry.Select(e => (FhirTask)e.Resource).ToList();
-                return deliveries.Any(t => t.Owner?.Reference == referral.Mt && t.Status == FhirTask.TaskStatus.Completed);
+                return deliveries.Any(t => t.Owner?.Reference == referral.Mt);
             },
             () => string.Join(", ", deliveries.Select(t => $"{t.Code.Coding[0].Code} {t.Owner?.Reference} {t.Status} {t.StatusReason?.Text}")));
-        Assert.Contains(_gateway.Mail.Calls, c => c.DocumentId == report.Id && c.Address == referral.MtMailbox);
+        // The routing addressed the report to the MT by secure messaging (sending it is DeliveryRoutingTests' subject).
+        var toMt = Assert.Single(deliveries, t => t.Owner?.Reference == referral.Mt);
+        Assert.Equal("secure-messaging", toMt.Code.Coding[0].Code);
+        Assert.Contains(toMt.Input, i => i.Value is FhirString { Value: var address } && address == referral.MtMailbox);
         Assert.DoesNotContain(_gateway.Mail.Calls, c => c.DocumentId == report.Id && c.Address == referral.SpecialistMailbox);
     }
 
