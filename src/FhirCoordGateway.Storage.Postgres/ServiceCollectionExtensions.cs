@@ -13,6 +13,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(Search.GenericPlanDataSource.Create(Builder(connectionString)));
         services.AddSingleton<IResourceStore, PostgresResourceStore>();
         services.AddSingleton<Core.Search.ISearchStore, Search.PostgresSearchStore>();
+        services.AddSingleton<Core.Subscriptions.ISubscriptionStore, PostgresSubscriptionStore>();
         services.AddSingleton<MigrationRunner>();
         services.AddSingleton<IChangeFeed, PostgresChangeFeed>();
         return services;

@@ -22,6 +22,7 @@ public static class FhirEndpoints
 
         fhir.MapGet("/metadata", Capabilities).Is(FhirInteraction.Capabilities);
         fhir.MapValidation();
+        fhir.MapSubscriptionOperations();
         fhir.MapGet("/_history", HistorySystem).Is(FhirInteraction.HistorySystem);
         fhir.MapGet("/{type:fhirtype}", Search).Is(FhirInteraction.SearchType);
         fhir.MapFhirSearch();

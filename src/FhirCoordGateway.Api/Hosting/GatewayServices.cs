@@ -9,6 +9,7 @@ using FhirCoordGateway.Core.Search;
 using FhirCoordGateway.Core.Security;
 using FhirCoordGateway.Delivery;
 using FhirCoordGateway.Storage.Postgres;
+using FhirCoordGateway.Subscriptions;
 using Microsoft.Extensions.Options;
 
 namespace FhirCoordGateway.Api.Hosting;
@@ -52,6 +53,7 @@ public static class GatewayServices
         services.AddSingleton<HistoryHandler>();
         services.AddSingleton<SearchHandler>();
         services.AddFhirBundles(builder.Configuration);
+        services.AddSubscriptions(builder.Configuration);
         services.AddSingleton<CapabilityStatementBuilder>();
         services.AddSingleton<FhirBodyReader>();
         services.AddSingleton<FhirBase>();

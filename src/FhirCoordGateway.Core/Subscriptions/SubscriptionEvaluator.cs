@@ -1,0 +1,60 @@
+using FhirCoordGateway.Core.Search;
+using FhirCoordGateway.Core.Storage;
+using Hl7.Fhir.Model;
+
+namespace FhirCoordGateway.Core.Subscriptions;
+
+/// <summary>
+/// Decides whether one committed change concerns one subscription.
+/// Classic R4 criteria: a create or update matches when the new version matches the search; a delete matches
+/// when the version it removed did (the subscriber learns that a resource it followed is gone). Topics: the
+/// topic's trigger (which may compare with the previous version) and then every <c>backport-filter-criteria</c> (AND).
+/// </summary>
+// Design: criteria are evaluated in memory by SearchMatcher, from the same index rows as SQL search. What it
+// cannot decide alone (chains, _has, composites) is asked of the store, restricted to the resource's _id: that
+// reads the current version, which may already be newer than the change when writes follow each other fast.
+// The alternative (evaluating against historical index rows) would need an index of every version.
+public sealed class SubscriptionEvaluator(SearchMatcher matcher, IResourceStore store)
+{
+    public async Task<bool> MatchesAsync(SubscriptionSpec spec, ChangeEntry change, Resource? current, Resource? previous, CancellationToken ct)
+    {
+        if (spec.Topic is { } topic)
+        {
+            if (change.ResourceType != topic.ResourceType || !topic.Triggers(change.Operation, current, previous))
+            {
+                return false;
+            }
+
+            var focus = current ?? previous;
+            foreach (var filter in spec.Filters)
+            {
+                if (focus is null || !await DecideAsync(filter, focus, ct))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        var criteria = spec.Criteria!;
+        if (!criteria.Types.Contains(change.ResourceType))
+        {
+            return false;
+        }
+
+        var subject = change.Operation == ChangeOperation.Delete ? previous : current;
+        return subject is not null && await DecideAsync(criteria, subject, ct);
+    }
+
+    private async Task<bool> DecideAsync(SearchQuery query, Resource resource, CancellationToken ct)
+    {
+        if (matcher.Matches(query, resource) is { } decided)
+        {
+            return decided;
+        }
+
+        var restricted = query with { Criteria = [.. query.Criteria, new IdCriterion([resource.Id ?? ""])] };
+        return (await store.SearchAsync(restricted, 1, ct)).Count > 0;
+    }
+}

@@ -1,0 +1,174 @@
+using FhirCoordGateway.Core.Interactions;
+using FhirCoordGateway.Core.Storage;
+using FhirCoordGateway.Core.Subscriptions;
+using Hangfire;
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.Logging;
+
+namespace FhirCoordGateway.Subscriptions;
+
+/// <summary>
+/// The one sender of a subscription: under its advisory lock it sends the handshake of a <c>requested</c>
+/// subscription, then the pending events in event-number order (several per notification), then a heartbeat when
+/// one is due. Each attempt is recorded; a failure is retried with exponential backoff, and after
+/// <see cref="SubscriptionOptions.MaxAttempts"/> failures in a row the subscription goes to <c>error</c> (events
+/// are still counted; the client replays them with <c>$events</c> or sets <c>requested</c> to resume delivery).
+/// </summary>
+// Design: the wake flag is cleared by the lock holder before it looks for work, and set by whoever appends
+// events, who enqueues a job when it was clear. An event is thus either seen by the running holder or by a job
+// that waits for the lock: none is stranded, and at most one extra job waits per subscription.
+public sealed class SubscriptionDeliveryJob(
+    ISubscriptionStore subscriptions,
+    IResourceStore store,
+    SubscriptionReader reader,
+    NotificationBuilder builder,
+    RestHookSender sender,
+    SubscriptionStatusWriter statusWriter,
+    ISubscriptionDeliveryQueue queue,
+    SubscriptionOptions options,
+    TimeProvider clock,
+    ILogger<SubscriptionDeliveryJob> logger)
+{
+    private enum Step
+    {
+        More,
+        Done,
+        RetryLater,
+    }
+
+    /// <summary>Hangfire must not retry on its own: retries are ours, recorded and counted.</summary>
+    [AutomaticRetry(Attempts = 0)]
+    public async Task RunAsync(string subscriptionId, CancellationToken ct)
+    {
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["SubscriptionId"] = subscriptionId });
+        await using var held = await subscriptions.LockAsync(subscriptionId, TimeSpan.FromSeconds(30), ct);
+        if (held is null)
+        {
+            // Another sender has been busy for long: try again soon, the wake flag stays set for us.
+            queue.Schedule(subscriptionId, TimeSpan.FromSeconds(1));
+            return;
+        }
+
+        while (true)
+        {
+            await subscriptions.ClearWakeAsync(subscriptionId, ct);
+            switch (await StepAsync(subscriptionId, ct))
+            {
+                case Step.Done:
+                    return;
+                case Step.RetryLater:
+                    await subscriptions.RequestWakeAsync(subscriptionId, ct);
+                    return;
+            }
+        }
+    }
+
+    private async Task<Step> StepAsync(string id, CancellationToken ct)
+    {
+        var state = await subscriptions.GetAsync(id, ct);
+        if (state?.Json is null || state.RetryAt > clock.GetUtcNow())
+        {
+            return Step.Done;
+        }
+
+        var spec = reader.ReadStored((Subscription)ResourceJson.Parse(state.Json));
+        switch (state.Status)
+        {
+            case SubscriptionStatusCodes.Requested:
+                return await HandshakeAsync(state, spec, ct);
+            case SubscriptionStatusCodes.Active when state.Failures < options.MaxAttempts:
+                var max = spec.IsTopic ? spec.MaxCount ?? options.MaxEventsPerNotification : 1;
+                var events = await subscriptions.ReadEventsAsync(id, state.DeliveredThrough, null, max, ct);
+                if (events.Count > 0)
+                {
+                    return await DeliverAsync(state, spec, events, ct);
+                }
+
+                return spec.HeartbeatSeconds is { } period && !(clock.GetUtcNow() - state.LastSentAt < TimeSpan.FromSeconds(period))
+                    ? await HeartbeatAsync(state, spec, ct)
+                    : Step.Done;
+            default:
+                return Step.Done;
+        }
+    }
+
+    private async Task<Step> HandshakeAsync(SubscriptionState state, SubscriptionSpec spec, CancellationToken ct)
+    {
+        var body = spec.IsTopic
+            ? builder.Notification(spec, SubscriptionStatusCodes.Requested, "handshake", state.EventsSinceStart, [], clock.GetUtcNow())
+            : null;
+        var result = await sender.SendAsync(spec, body, ct);
+        await RecordAsync(state, NotificationKind.Handshake, null, result, result.Succeeded ? 0 : 1, null, ct);
+        var status = result.Succeeded ? SubscriptionStatusCodes.Active : SubscriptionStatusCodes.Error;
+        await statusWriter.WriteAsync(state.Id, state.ResourceVersion, status, result.Succeeded ? null : "Handshake failed: " + result.Error, ct);
+        logger.LogInformation("Handshake of Subscription {SubscriptionId}: {Status}", state.Id, status);
+        return result.Succeeded ? Step.More : Step.Done;
+    }
+
+    private async Task<Step> HeartbeatAsync(SubscriptionState state, SubscriptionSpec spec, CancellationToken ct)
+    {
+        var body = spec.IsTopic
+            ? builder.Notification(spec, state.Status, "heartbeat", state.EventsSinceStart, [], clock.GetUtcNow())
+            : null;
+        var result = await sender.SendAsync(spec, body, ct);
+        var step = await AfterSendAsync(state, NotificationKind.Heartbeat, null, result, ct);
+        return step == Step.More ? Step.Done : step;
+    }
+
+    private async Task<Step> DeliverAsync(SubscriptionState state, SubscriptionSpec spec, IReadOnlyList<SubscriptionEvent> events, CancellationToken ct)
+    {
+        var withFocus = new List<EventWithFocus>(events.Count);
+        foreach (var e in events)
+        {
+            var focus = spec.Content == PayloadContent.FullResource && e.Operation != ChangeOperation.Delete
+                ? await store.ReadVersionAsync(e.FocusType, e.FocusId, e.FocusVersion, ct) is { Json: { } json } ? ResourceJson.Parse(json) : null
+                : null;
+            withFocus.Add(new EventWithFocus(e, focus));
+        }
+
+        var body = spec.IsTopic
+            ? builder.Notification(spec, state.Status, "event-notification", state.EventsSinceStart, withFocus, clock.GetUtcNow())
+            : withFocus[0].Focus; // R4 classic: the resource itself, or an empty POST for payload none
+        var result = await sender.SendAsync(spec, body, ct);
+        return await AfterSendAsync(state, NotificationKind.EventNotification, events, result, ct);
+    }
+
+    private async Task<Step> AfterSendAsync(
+        SubscriptionState state, NotificationKind kind, IReadOnlyList<SubscriptionEvent>? events, SendResult result, CancellationToken ct)
+    {
+        if (result.Succeeded)
+        {
+            await RecordAsync(state, kind, events, result, 0, null, ct);
+            return Step.More;
+        }
+
+        var failures = state.Failures + 1;
+        if (failures >= options.MaxAttempts)
+        {
+            await RecordAsync(state, kind, events, result, failures, null, ct);
+            await statusWriter.WriteAsync(state.Id, state.ResourceVersion, SubscriptionStatusCodes.Error,
+                $"{failures} failed attempts in a row; last: {result.Error}", ct);
+            logger.LogWarning("Subscription {SubscriptionId} is in error after {Failures} failed attempts", state.Id, failures);
+            return Step.Done;
+        }
+
+        var delay = Backoff(failures);
+        await RecordAsync(state, kind, events, result, failures, clock.GetUtcNow() + delay, ct);
+        queue.Schedule(state.Id, delay);
+        logger.LogInformation("Delivery to Subscription {SubscriptionId} failed ({Failures}); retry in {DelayMs} ms",
+            state.Id, failures, (long)delay.TotalMilliseconds);
+        return Step.RetryLater;
+    }
+
+    /// <summary>Base delay doubled per failure, capped.</summary>
+    private TimeSpan Backoff(int failures) =>
+        TimeSpan.FromTicks(Math.Min(options.RetryMaxDelay.Ticks, options.RetryBaseDelay.Ticks * (1L << Math.Min(failures - 1, 30))));
+
+    private Task RecordAsync(
+        SubscriptionState state, NotificationKind kind, IReadOnlyList<SubscriptionEvent>? events, SendResult result, int failures,
+        DateTimeOffset? retryAt, CancellationToken ct) =>
+        subscriptions.RecordAttemptAsync(
+            new DeliveryAttempt(state.Id, kind, events?[0].EventNumber, events?[^1].EventNumber, clock.GetUtcNow(),
+                result.HttpStatus, result.Error, result.Succeeded, result.ElapsedMs),
+            result.Succeeded ? events?[^1].EventNumber : null, failures, retryAt, ct);
+}

@@ -1,0 +1,67 @@
+using FhirCoordGateway.Core.Capabilities;
+using FhirCoordGateway.Core.Interactions;
+using FhirCoordGateway.Core.Storage;
+using FhirCoordGateway.Core.Subscriptions;
+using Hangfire;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace FhirCoordGateway.Subscriptions;
+
+/// <summary>Registers subscriptions (section <c>Subscriptions</c>). Call after the profile validator and Hangfire are registered.</summary>
+public static class SubscriptionServices
+{
+    public static IServiceCollection AddSubscriptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SubscriptionOptions>().Bind(configuration.GetSection(SubscriptionOptions.Section))
+            .PostConfigure(o => o.BaseUrl ??= configuration["Fhir:BaseUrl"])
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<SubscriptionOptions>>().Value);
+        services.AddSingleton<SubscriptionReader>();
+        services.AddSingleton<SubscriptionEvaluator>();
+        services.AddSingleton<SubscriptionOperations>();
+        services.AddSingleton<NotificationBuilder>();
+        services.AddSingleton<SubscriptionStatusWriter>();
+        services.AddSingleton<RestHookSender>();
+        services.AddSingleton<ISubscriptionDeliveryQueue, HangfireDeliveryQueue>();
+        services.AddTransient<SubscriptionDeliveryJob>();
+        services.AddTransient<SubscriptionSweepJob>();
+        services.AddSingleton<IChangeConsumer, SubscriptionChangeConsumer>();
+        services.AddSingleton<ICapabilityContributor, SubscriptionCapabilities>();
+        services.AddHostedService<SubscriptionRecurringJobs>();
+        services.AddHttpClient(RestHookSender.ClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+        DecorateValidator(services);
+        return services;
+    }
+
+    /// <summary>Wraps the registered <see cref="IResourceValidator"/> with the Subscription rules.</summary>
+    private static void DecorateValidator(IServiceCollection services)
+    {
+        var inner = services.LastOrDefault(d => d.ServiceType == typeof(IResourceValidator));
+        services.Remove(inner!);
+        services.AddSingleton<IResourceValidator>(sp => new SubscriptionRulesValidator(
+            inner switch
+            {
+                { ImplementationFactory: { } f } => (IResourceValidator)f(sp),
+                { ImplementationInstance: IResourceValidator i } => i,
+                { ImplementationType: { } t } => (IResourceValidator)ActivatorUtilities.CreateInstance(sp, t),
+                _ => new NoProfileValidation(),
+            },
+            sp.GetRequiredService<SubscriptionReader>()));
+    }
+}
+
+/// <summary>Registers the sweep as a Hangfire recurring job at start-up.</summary>
+internal sealed class SubscriptionRecurringJobs(IRecurringJobManager recurring, SubscriptionOptions options) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        recurring.AddOrUpdate<SubscriptionSweepJob>(SubscriptionSweepJob.RecurringId, j => j.RunAsync(CancellationToken.None), options.SweepCron);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,42 @@
+using FhirCoordGateway.Core.Interactions;
+using FhirCoordGateway.Core.Subscriptions;
+using Hangfire;
+using Hl7.Fhir.Model;
+
+namespace FhirCoordGateway.Subscriptions;
+
+/// <summary>
+/// Recurring (cron <see cref="SubscriptionOptions.SweepCron"/>): starts the delivery job of every subscription
+/// that is due for a heartbeat (<c>backport-heartbeat-period</c>), still has undelivered events with no retry
+/// pending (a lost job, a crash), or is still waiting for its handshake. Extra jobs are harmless: one sender holds the lock.
+/// </summary>
+public sealed class SubscriptionSweepJob(ISubscriptionStore subscriptions, SubscriptionReader reader, ISubscriptionDeliveryQueue queue, TimeProvider clock)
+{
+    public const string RecurringId = "subscriptions-sweep";
+
+    [AutomaticRetry(Attempts = 0)]
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        foreach (var state in await subscriptions.ListAsync(ct))
+        {
+            if (state.Json is null || state.RetryAt > now)
+            {
+                continue;
+            }
+
+            var due = state.Status switch
+            {
+                SubscriptionStatusCodes.Requested => true,
+                SubscriptionStatusCodes.Active => state.EventsSinceStart > state.DeliveredThrough
+                    || reader.ReadStored((Subscription)ResourceJson.Parse(state.Json)).HeartbeatSeconds is { } period
+                    && !(now - state.LastSentAt < TimeSpan.FromSeconds(period)),
+                _ => false,
+            };
+            if (due)
+            {
+                queue.Enqueue(state.Id);
+            }
+        }
+    }
+}
