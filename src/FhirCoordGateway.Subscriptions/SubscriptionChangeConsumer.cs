@@ -26,7 +26,7 @@ public sealed class SubscriptionChangeConsumer(
     public const string ConsumerName = "subscriptions";
 
     /// <summary>Parsed specs by id and version: only the consumer changes which versions are current, one batch at a time.</summary>
-    private readonly Dictionary<string, (int Version, SubscriptionSpec Spec)> _specs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int Version, SubscriptionSpec? Spec)> _specs = new(StringComparer.Ordinal);
 
     public string Name => ConsumerName;
 
@@ -46,6 +46,7 @@ public sealed class SubscriptionChangeConsumer(
             var candidates = states.Values
                 .Where(s => SubscriptionStatusCodes.CountsEvents(s.Status) && s.Json is not null)
                 .Select(Spec)
+                .OfType<SubscriptionSpec>()
                 .Where(s => s.ResourceTypes.Contains(entry.ResourceType))
                 .ToList();
             if (candidates.Count > 0)
@@ -111,14 +112,21 @@ public sealed class SubscriptionChangeConsumer(
     private async Task<Resource?> ReadAsync(ChangeEntry entry, int version, CancellationToken ct) =>
         await store.ReadVersionAsync(entry.ResourceType, entry.Id, version, ct) is { Json: { } json } ? ResourceJson.Parse(json) : null;
 
-    private SubscriptionSpec Spec(SubscriptionState state)
+    /// <summary>The parsed spec, or null (logged once per version) when the stored body is not a readable Subscription.</summary>
+    private SubscriptionSpec? Spec(SubscriptionState state)
     {
         if (_specs.TryGetValue(state.Id, out var cached) && cached.Version == state.ResourceVersion)
         {
             return cached.Spec;
         }
 
-        var spec = reader.ReadStored((Subscription)ResourceJson.Parse(state.Json!));
+        // A body that no longer reads is left out rather than blocking the whole feed.
+        var spec = reader.TryReadStored(state.Json);
+        if (spec is null)
+        {
+            logger.LogWarning("Subscription {SubscriptionId} version {VersionId} cannot be read; it gets no events", state.Id, state.ResourceVersion);
+        }
+
         _specs[state.Id] = (state.ResourceVersion, spec);
         return spec;
     }

@@ -37,6 +37,9 @@ public sealed class SubscriptionDeliveryJob(
     }
 
     /// <summary>Hangfire must not retry on its own: retries are ours, recorded and counted.</summary>
+    /// <summary>A backoff this close to its end is waited out holding the lock rather than rescheduled.</summary>
+    private static readonly TimeSpan ShortWait = TimeSpan.FromSeconds(2);
+
     [AutomaticRetry(Attempts = 0)]
     public async Task RunAsync(string subscriptionId, CancellationToken ct)
     {
@@ -66,12 +69,23 @@ public sealed class SubscriptionDeliveryJob(
     private async Task<Step> StepAsync(string id, CancellationToken ct)
     {
         var state = await subscriptions.GetAsync(id, ct);
-        if (state?.Json is null || state.RetryAt > clock.GetUtcNow())
+        if (state is null || reader.TryReadStored(state.Json) is not { } spec)
         {
             return Step.Done;
         }
 
-        var spec = reader.ReadStored((Subscription)ResourceJson.Parse(state.Json));
+        if (state.RetryAt - clock.GetUtcNow() is { Ticks: > 0 } wait)
+        {
+            // Hangfire may start a delayed job a little early, and other wakes arrive during a backoff.
+            if (wait > ShortWait)
+            {
+                queue.Schedule(id, wait);
+                return Step.RetryLater;
+            }
+
+            await Task.Delay(wait, clock, ct);
+        }
+
         switch (state.Status)
         {
             case SubscriptionStatusCodes.Requested:

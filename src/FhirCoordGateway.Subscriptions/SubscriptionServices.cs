@@ -1,10 +1,12 @@
 using FhirCoordGateway.Core.Capabilities;
 using FhirCoordGateway.Core.Interactions;
+using FhirCoordGateway.Core.Search;
 using FhirCoordGateway.Core.Storage;
 using FhirCoordGateway.Core.Subscriptions;
 using Hangfire;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -20,6 +22,7 @@ public static class SubscriptionServices
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<SubscriptionOptions>>().Value);
         services.AddSingleton<SubscriptionReader>();
+        services.TryAddSingleton(sp => new SearchMatcher(sp.GetRequiredService<SearchIndexer>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<SubscriptionEvaluator>();
         services.AddSingleton<SubscriptionOperations>();
         services.AddSingleton<NotificationBuilder>();

@@ -1,7 +1,5 @@
-using FhirCoordGateway.Core.Interactions;
 using FhirCoordGateway.Core.Subscriptions;
 using Hangfire;
-using Hl7.Fhir.Model;
 
 namespace FhirCoordGateway.Subscriptions;
 
@@ -29,7 +27,7 @@ public sealed class SubscriptionSweepJob(ISubscriptionStore subscriptions, Subsc
             {
                 SubscriptionStatusCodes.Requested => true,
                 SubscriptionStatusCodes.Active => state.EventsSinceStart > state.DeliveredThrough
-                    || reader.ReadStored((Subscription)ResourceJson.Parse(state.Json)).HeartbeatSeconds is { } period
+                    || reader.TryReadStored(state.Json)?.HeartbeatSeconds is { } period
                     && !(now - state.LastSentAt < TimeSpan.FromSeconds(period)),
                 _ => false,
             };

@@ -93,6 +93,10 @@ public class GatewayFactory : WebApplicationFactory<Program>
         builder.UseSetting("Security:Issuers:0:Issuer", TestTokens.Issuer);
         builder.UseSetting("Security:Issuers:0:Audiences:0", TestTokens.Audience);
         builder.UseSetting("Security:Issuers:0:Jwks", TestTokens.Jwks);
+        // Subscribers are local WireMocks (http on loopback); short retries so recovery and error tests take seconds.
+        builder.UseSetting("Subscriptions:AllowLoopbackHttp", "true");
+        builder.UseSetting("Subscriptions:RetryBaseDelay", "00:00:00.200");
+        builder.UseSetting("Subscriptions:MaxAttempts", "4");
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

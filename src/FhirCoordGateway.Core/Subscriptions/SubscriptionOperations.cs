@@ -24,9 +24,12 @@ public sealed class SubscriptionOperations(ISubscriptionStore subscriptions, IRe
             ? await subscriptions.ListAsync(ct)
             : [.. await System.Threading.Tasks.Task.WhenAll(ids.Select(id => LoadAsync(id, ct)))];
         var list = new List<Parameters>();
-        foreach (var state in states.Where(s => s.Json is not null && (statuses.Count == 0 || statuses.Contains(s.Status))))
+        foreach (var state in states.Where(s => statuses.Count == 0 || statuses.Contains(s.Status)))
         {
-            list.Add(await StatusOfAsync(state, ct));
+            if (reader.TryReadStored(state.Json) is { } spec)
+            {
+                list.Add(await StatusOfAsync(state, spec, ct));
+            }
         }
 
         return NotificationBuilder.Searchset(list);
@@ -39,7 +42,7 @@ public sealed class SubscriptionOperations(ISubscriptionStore subscriptions, IRe
     public async Task<Bundle> EventsAsync(string id, long? since, long? until, string? content, CancellationToken ct)
     {
         var state = await LoadAsync(id, ct);
-        var spec = reader.ReadStored((Subscription)ResourceJson.Parse(state.Json!));
+        var spec = reader.TryReadStored(state.Json) ?? throw FhirOutcomeException.Of(FailureKind.NotFound, $"Subscription/{id} is not known.");
         if (content is not null)
         {
             spec = spec with
@@ -72,9 +75,8 @@ public sealed class SubscriptionOperations(ISubscriptionStore subscriptions, IRe
         return builder.Notification(spec, state.Status, "query-event", state.EventsSinceStart, withFocus, clock.GetUtcNow());
     }
 
-    private async Task<Parameters> StatusOfAsync(SubscriptionState state, CancellationToken ct)
+    private async Task<Parameters> StatusOfAsync(SubscriptionState state, SubscriptionSpec spec, CancellationToken ct)
     {
-        var spec = reader.ReadStored((Subscription)ResourceJson.Parse(state.Json!));
         var status = builder.Status(spec, state.Status, "query-status", state.EventsSinceStart, []);
         // Each recorded attempt that failed since the last success shows as an error: what the subscriber missed and why.
         foreach (var attempt in (await subscriptions.ReadAttemptsAsync(state.Id, ShownAttempts, ct)).TakeWhile(a => !a.Succeeded))

@@ -18,7 +18,25 @@ namespace FhirCoordGateway.Core.Subscriptions;
 public sealed class SubscriptionReader(SearchQueryParser parser, SubscriptionOptions options)
 {
     /// <summary>The spec, or null with the issues that make the Subscription unacceptable.</summary>
-    public (SubscriptionSpec? Spec, IReadOnlyList<OperationOutcome.IssueComponent> Issues) Read(Subscription subscription)
+    public (SubscriptionSpec? Spec, IReadOnlyList<OperationOutcome.IssueComponent> Issues) Read(Subscription subscription) =>
+        Read(subscription, stored: false);
+
+    /// <summary>
+    /// The spec of a stored version. The write-time policies (who may set a status, which endpoints this node
+    /// allows) were applied when it was written and are not applied again: nodes with other settings still deliver.
+    /// </summary>
+    public SubscriptionSpec ReadStored(Subscription subscription)
+    {
+        var (spec, issues) = Read(subscription, stored: true);
+        return spec ?? throw new InvalidOperationException(
+            $"Stored Subscription/{subscription.Id} no longer reads: {string.Join("; ", issues.Select(i => i.Diagnostics))}");
+    }
+
+    /// <summary>The spec of a stored body, or null when it is not a Subscription that still reads.</summary>
+    public SubscriptionSpec? TryReadStored(string? json) =>
+        json is not null && ResourceJson.Parse(json) is Subscription subscription ? Read(subscription, stored: true).Spec : null;
+
+    private (SubscriptionSpec? Spec, IReadOnlyList<OperationOutcome.IssueComponent> Issues) Read(Subscription subscription, bool stored)
     {
         var issues = new List<OperationOutcome.IssueComponent>();
         var status = subscription.StatusElement?.JsonValue as string;
@@ -26,7 +44,7 @@ public sealed class SubscriptionReader(SearchQueryParser parser, SubscriptionOpt
         {
             issues.Add(Issue("Subscription.status is required.", "Subscription.status"));
         }
-        else if (status is SubscriptionStatusCodes.Active or SubscriptionStatusCodes.Error && !SubscriptionStatusScope.IsServer)
+        else if (!stored && status is SubscriptionStatusCodes.Active or SubscriptionStatusCodes.Error && !SubscriptionStatusScope.IsServer)
         {
             issues.Add(Issue(
                 $"Subscription.status '{status}' is set by the server; write 'requested' (the server then checks the endpoint with a handshake) or 'off'.",
@@ -35,7 +53,7 @@ public sealed class SubscriptionReader(SearchQueryParser parser, SubscriptionOpt
 
         var (topic, criteria) = ReadCriteria(subscription, issues);
         var filters = topic is null ? [] : ReadFilters(subscription, topic, issues);
-        var endpoint = ReadEndpoint(subscription.Channel, issues);
+        var endpoint = ReadEndpoint(subscription.Channel, stored, issues);
         var headers = ReadHeaders(subscription.Channel, issues);
         var (content, mime) = ReadPayload(subscription.Channel, topic is not null, issues);
         var channel = subscription.Channel;
@@ -45,15 +63,6 @@ public sealed class SubscriptionReader(SearchQueryParser parser, SubscriptionOpt
                 PositiveInt(channel, BackportUrls.HeartbeatPeriod), PositiveInt(channel, BackportUrls.Timeout), PositiveInt(channel, BackportUrls.MaxCount))
             : null;
         return (spec, issues);
-    }
-
-    /// <summary>The spec of a Subscription that was accepted when written (stored versions always read).</summary>
-    public SubscriptionSpec ReadStored(Subscription subscription)
-    {
-        using var _ = SubscriptionStatusScope.Server();
-        var (spec, issues) = Read(subscription);
-        return spec ?? throw new InvalidOperationException(
-            $"Stored Subscription/{subscription.Id} no longer reads: {string.Join("; ", issues.Select(i => i.Diagnostics))}");
     }
 
     private (SubscriptionTopic?, SearchQuery?) ReadCriteria(Subscription subscription, List<OperationOutcome.IssueComponent> issues)
@@ -128,7 +137,7 @@ public sealed class SubscriptionReader(SearchQueryParser parser, SubscriptionOpt
         }
     }
 
-    private Uri? ReadEndpoint(Subscription.ChannelComponent? channel, List<OperationOutcome.IssueComponent> issues)
+    private Uri? ReadEndpoint(Subscription.ChannelComponent? channel, bool stored, List<OperationOutcome.IssueComponent> issues)
     {
         if (channel?.Type is not Subscription.SubscriptionChannelType.RestHook)
         {
@@ -148,7 +157,7 @@ public sealed class SubscriptionReader(SearchQueryParser parser, SubscriptionOpt
         }
 
         var loopbackHttp = options.AllowLoopbackHttp && endpoint.Scheme == Uri.UriSchemeHttp && IsLoopback(endpoint);
-        if (endpoint.Scheme != Uri.UriSchemeHttps && !loopbackHttp)
+        if (!stored && endpoint.Scheme != Uri.UriSchemeHttps && !loopbackHttp)
         {
             issues.Add(Issue(
                 options.AllowLoopbackHttp ? "channel.endpoint must use https (http only on a loopback host)." : "channel.endpoint must use https.",

@@ -1,0 +1,298 @@
+using System.Net;
+using FhirCoordGateway.Core.Subscriptions;
+using FhirCoordGateway.Subscriptions;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Rest;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FhirCoordGateway.EndToEnd.Tests.Subscriptions;
+
+/// <summary>
+/// Subscriptions through the whole gateway: written with FhirClient, matched from the change log, delivered by
+/// Hangfire to WireMock subscribers, inspected with $status and $events (issue 7).
+/// </summary>
+[Collection(GatewayCollection.Name)]
+public class SubscriptionTests(GatewayFactory factory)
+{
+    private readonly FhirClient _fhir = factory.Fhir();
+
+    private async Task<string> PatientAsync() => (await _fhir.CreateAsync(TestData.Patient()))!.Id;
+
+    [Fact]
+    public async Task GivenTopicSubscription_WhenCreated_ThenHandshakeWithHeadersIsSentAndTheServerWritesActive()
+    {
+        using var subscriber = new Subscriber();
+
+        var created = await _fhir.CreateAsync(SubscriptionData.Topic(SubscriptionTopics.PpsCarePlan.Canonical, subscriber.Endpoint));
+        var handshake = (await subscriber.WaitAsync(r => r.Count >= 1, "the handshake"))[0];
+        var status = await SubscriptionData.WaitForStatusAsync(_fhir, created!.Id, Subscription.SubscriptionStatus.Active);
+
+        Assert.Equal(Subscription.SubscriptionStatus.Requested, created.Status);
+        Assert.Equal("handshake", handshake.Type);
+        Assert.Equal(Bundle.BundleType.History, handshake.Bundle.Type);
+        Assert.Equal("key-7f3a21", handshake.Headers["X-Subscriber-Key"].Single());
+        Assert.Empty(handshake.EventNumbers);
+        Assert.Equal(Subscription.SubscriptionStatus.Active, status);
+        var read = await _fhir.ReadAsync<Subscription>("Subscription/" + created.Id);
+        Assert.Equal("2", read!.Meta.VersionId);
+    }
+
+    [Fact]
+    public async Task GivenPpsTopicWithPatientFilter_WhenPlansAreWrittenAndRevised_ThenOnlyMatchingChangesArriveInOrderWithGaplessNumbers()
+    {
+        using var subscriber = new Subscriber();
+        var patient = await PatientAsync();
+        var other = await PatientAsync();
+        var subscription = await SubscriptionData.ActiveAsync(_fhir,
+            SubscriptionData.Topic(SubscriptionTopics.PpsCarePlan.Canonical, subscriber.Endpoint, filters: $"CarePlan?subject=Patient/{patient}"), subscriber);
+
+        var plan = await _fhir.CreateAsync(SubscriptionData.Pps(patient));
+        await _fhir.CreateAsync(SubscriptionData.Pps(other));                     // other patient: filtered out
+        var notPps = SubscriptionData.Pps(patient);
+        notPps.Category.Clear();
+        await _fhir.CreateAsync(notPps);                                           // not a PPS: not on the topic
+        for (var i = 2; i <= 5; i++)
+        {
+            plan!.Title = "PPS revision " + i;
+            plan = await _fhir.UpdateAsync(plan);
+        }
+
+        var received = await subscriber.WaitAsync(r => r.SelectMany(x => x.EventNumbers).Count() >= 5, "five events");
+        var events = received.Where(r => r.Type == "event-notification").ToList();
+        Assert.Equal([1L, 2L, 3L, 4L, 5L], events.SelectMany(e => e.EventNumbers));
+        var focusVersions = events.SelectMany(e => e.Bundle.Entry.Skip(1)).Select(e => e.Resource.Meta.VersionId).ToList();
+        Assert.Equal(["1", "2", "3", "4", "5"], focusVersions);
+        Assert.All(events.SelectMany(e => e.Bundle.Entry.Skip(1)), e => Assert.Equal(plan!.Id, e.Resource.Id));
+        await Task.Delay(500);
+        Assert.Equal(5, subscriber.All.SelectMany(x => x.EventNumbers).Count());
+
+        var status = await StatusAsync(subscription.Id);
+        Assert.Equal("5", ((FhirString)status.Parameter.Single(p => p.Name == "events-since-subscription-start").Value).Value);
+        Assert.Equal("active", ((Code)status.Parameter.Single(p => p.Name == "status").Value).Value);
+    }
+
+    [Fact]
+    public async Task GivenEvents_WhenReplayingWithEvents_ThenTheAskedRangeComesBackWithTheAskedContent()
+    {
+        using var subscriber = new Subscriber();
+        var patient = await PatientAsync();
+        var subscription = await SubscriptionData.ActiveAsync(_fhir,
+            SubscriptionData.Topic(SubscriptionTopics.PpsCarePlan.Canonical, subscriber.Endpoint, "id-only", filters: $"CarePlan?subject=Patient/{patient}"), subscriber);
+        var plan = await _fhir.CreateAsync(SubscriptionData.Pps(patient));
+        for (var i = 0; i < 3; i++)
+        {
+            plan = await _fhir.UpdateAsync(plan!);
+        }
+
+        await subscriber.WaitAsync(r => r.SelectMany(x => x.EventNumbers).Count() >= 4, "four events");
+
+        var replay = (Bundle)(await _fhir.InstanceOperationAsync(new Uri("Subscription/" + subscription.Id, UriKind.Relative), "events",
+            new Parameters().Add("eventsSinceNumber", new FhirString("2")).Add("eventsUntilNumber", new FhirString("3")).Add("content", new Code("full-resource"))))!;
+        var status = (Parameters)replay.Entry[0].Resource;
+        Assert.Equal("query-event", ((Code)status.Parameter.Single(p => p.Name == "type").Value).Value);
+        Assert.Equal(["2", "3"], status.Parameter.Where(p => p.Name == "notification-event")
+            .Select(p => ((FhirString)p.Part.Single(x => x.Name == "event-number").Value).Value));
+        Assert.Equal(["2", "3"], replay.Entry.Skip(1).Select(e => ((CarePlan)e.Resource).Meta.VersionId));
+
+        var get = await factory.CreateClient().GetAsync($"/fhir/Subscription/{subscription.Id}/$events?eventsSinceNumber=4");
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Contains("\"event-number\"", await get.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var bad = await factory.CreateClient().GetAsync($"/fhir/Subscription/{subscription.Id}/$events?eventsSinceNumber=x");
+        await Http.AssertOutcome(bad, HttpStatusCode.BadRequest, OperationOutcome.IssueType.Invalid, "eventsSinceNumber");
+        var unknown = await factory.CreateClient().GetAsync("/fhir/Subscription/no-such-sub-7f3a21/$status");
+        await Http.AssertOutcome(unknown, HttpStatusCode.NotFound, OperationOutcome.IssueType.NotFound);
+    }
+
+    [Fact]
+    public async Task GivenClassicCriteriaWithJsonPayload_WhenMatchingAndOtherResourcesAreWritten_ThenOnlyTheMatchingResourceIsPosted()
+    {
+        using var subscriber = new Subscriber();
+        var patient = await PatientAsync();
+        await SubscriptionData.ActiveAsync(_fhir,
+            SubscriptionData.Classic($"CarePlan?subject=Patient/{patient}&status=active", subscriber.Endpoint, "application/fhir+json"), subscriber);
+
+        var draft = SubscriptionData.Pps(patient, "draft plan");
+        draft.Status = RequestStatus.Draft;
+        await _fhir.CreateAsync(draft);
+        var matching = await _fhir.CreateAsync(SubscriptionData.Pps(patient, "active plan"));
+
+        var received = await subscriber.WaitAsync(r => r.Count >= 2, "the matching CarePlan");
+        await Task.Delay(500);
+        var posted = Assert.Single(subscriber.All.Skip(1));
+        var body = (CarePlan)posted.Resource;
+        Assert.Equal(matching!.Id, body.Id);
+        Assert.Equal("key-7f3a21", posted.Headers["X-Subscriber-Key"].Single());
+        Assert.Null(received[0].Body is { Length: > 0 } ? "handshake had a body" : null);
+    }
+
+    [Fact]
+    public async Task GivenSubscriberDown_WhenItComesBack_ThenEveryEventArrivesOnceInOrder()
+    {
+        using var subscriber = new Subscriber();
+        var patient = await PatientAsync();
+        var subscription = await SubscriptionData.ActiveAsync(_fhir,
+            SubscriptionData.Topic(SubscriptionTopics.PpsCarePlan.Canonical, subscriber.Endpoint, "id-only", filters: $"CarePlan?subject=Patient/{patient}"), subscriber);
+        subscriber.Answer(503);
+
+        var plan = await _fhir.CreateAsync(SubscriptionData.Pps(patient));
+        for (var i = 0; i < 3; i++)
+        {
+            plan = await _fhir.UpdateAsync(plan!);
+        }
+
+        await subscriber.WaitAsync(r => r.Count(x => x.AnsweredStatus == 503) >= 2, "two failed attempts");
+        var failing = await StatusAsync(subscription.Id);
+        Assert.Contains(failing.Parameter, p => p.Name == "error");
+        subscriber.Answer(200);
+        var accepted = (await subscriber.WaitAsync(r => r.Where(x => x.AnsweredStatus == 200).SelectMany(x => x.EventNumbers).Distinct().Count() >= 4, "the four events after recovery"))
+            .Where(x => x.AnsweredStatus == 200).SelectMany(x => x.EventNumbers).ToList();
+
+        Assert.Equal([1L, 2L, 3L, 4L], accepted);
+        Assert.Equal(Subscription.SubscriptionStatus.Active, (await _fhir.ReadAsync<Subscription>("Subscription/" + subscription.Id))!.Status);
+    }
+
+    [Fact]
+    public async Task GivenSubscriberAlwaysFailing_WhenAttemptsRunOut_ThenStatusIsErrorEventsAreStillCountedAndRequestedResumes()
+    {
+        using var subscriber = new Subscriber();
+        var patient = await PatientAsync();
+        var subscription = await SubscriptionData.ActiveAsync(_fhir,
+            SubscriptionData.Topic(SubscriptionTopics.PpsCarePlan.Canonical, subscriber.Endpoint, "empty", filters: $"CarePlan?subject=Patient/{patient}"), subscriber);
+        subscriber.Answer(500);
+
+        var plan = await _fhir.CreateAsync(SubscriptionData.Pps(patient));
+        var status = await SubscriptionData.WaitForStatusAsync(_fhir, subscription.Id, Subscription.SubscriptionStatus.Error);
+        Assert.Equal(Subscription.SubscriptionStatus.Error, status);
+        await _fhir.UpdateAsync(plan!);
+        await WaitUntilAsync(async () => Events(await StatusAsync(subscription.Id)) == "2", "the second event counted while in error");
+
+        subscriber.Answer(200);
+        var errored = (await _fhir.ReadAsync<Subscription>("Subscription/" + subscription.Id))!;
+        errored.Status = Subscription.SubscriptionStatus.Requested;
+        await _fhir.UpdateAsync(errored);
+        var accepted = await subscriber.WaitAsync(r => r.Where(x => x.AnsweredStatus == 200).SelectMany(x => x.EventNumbers).Count() >= 2, "both events after reactivation");
+
+        Assert.Equal([1L, 2L], accepted.Where(x => x.AnsweredStatus == 200).SelectMany(x => x.EventNumbers));
+    }
+
+    [Fact]
+    public async Task GivenSubscriptionSetOff_WhenMatchingChangesFollow_ThenNothingMoreIsDelivered()
+    {
+        using var subscriber = new Subscriber();
+        var patient = await PatientAsync();
+        var subscription = await SubscriptionData.ActiveAsync(_fhir,
+            SubscriptionData.Topic(SubscriptionTopics.PpsCarePlan.Canonical, subscriber.Endpoint, "id-only", filters: $"CarePlan?subject=Patient/{patient}"), subscriber);
+        await _fhir.CreateAsync(SubscriptionData.Pps(patient));
+        await subscriber.WaitAsync(r => r.SelectMany(x => x.EventNumbers).Any(), "the first event");
+
+        subscription.Status = Subscription.SubscriptionStatus.Off;
+        await _fhir.UpdateAsync(subscription);
+        await WaitUntilAsync(async () => ((Code)(await StatusAsync(subscription.Id)).Parameter.Single(p => p.Name == "status").Value).Value == "off", "off seen");
+        var before = subscriber.All.Count;
+        await _fhir.CreateAsync(SubscriptionData.Pps(patient));
+        await Task.Delay(2000);
+
+        Assert.Equal(before, subscriber.All.Count);
+        Assert.Equal("1", Events(await StatusAsync(subscription.Id)));
+    }
+
+    [Fact]
+    public async Task GivenRolledBackTransaction_WhenALaterWriteCommits_ThenOnlyTheCommittedChangeIsAnEvent()
+    {
+        using var subscriber = new Subscriber();
+        var patient = await PatientAsync();
+        var subscription = await SubscriptionData.ActiveAsync(_fhir,
+            SubscriptionData.Topic(SubscriptionTopics.PpsCarePlan.Canonical, subscriber.Endpoint, "full-resource", filters: $"CarePlan?subject=Patient/{patient}"), subscriber);
+        var transaction = new Bundle { Type = Bundle.BundleType.Transaction };
+        transaction.Entry.Add(new Bundle.EntryComponent
+        {
+            Resource = SubscriptionData.Pps(patient, "rolled back"),
+            Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.POST, Url = "CarePlan" },
+        });
+        transaction.Entry.Add(new Bundle.EntryComponent
+        {
+            Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.DELETE, Url = "CarePlan?_id=a&_id=b&unknown-7f3a21=x" },
+        });
+        await Assert.ThrowsAsync<FhirOperationException>(() => _fhir.TransactionAsync(transaction));
+
+        var committed = await _fhir.CreateAsync(SubscriptionData.Pps(patient, "committed"));
+        var received = await subscriber.WaitAsync(r => r.SelectMany(x => x.EventNumbers).Any(), "the committed plan");
+        await Task.Delay(500);
+
+        var notification = Assert.Single(subscriber.All, r => r.Type == "event-notification");
+        Assert.Equal([1L], notification.EventNumbers);
+        Assert.Equal(committed!.Id, notification.Bundle.Entry[1].Resource.Id);
+        Assert.Equal("1", Events(await StatusAsync(subscription.Id)));
+        Assert.NotEmpty(received);
+    }
+
+    [Fact]
+    public async Task GivenHeartbeatPeriod_WhenTheSweepRunsAfterIt_ThenAHeartbeatIsSent()
+    {
+        using var subscriber = new Subscriber();
+        var subscription = await SubscriptionData.ActiveAsync(_fhir,
+            SubscriptionData.Topic(SubscriptionTopics.DocumentAvailable.Canonical, subscriber.Endpoint, "empty", heartbeat: 1,
+                filters: $"DocumentReference?subject=Patient/{TestData.Unique("nobody")}"), subscriber);
+        await Task.Delay(1100);
+
+        await factory.Services.GetRequiredService<SubscriptionSweepJob>().RunAsync(CancellationToken.None);
+        var heartbeat = (await subscriber.WaitAsync(r => r.Any(x => x.Type == "heartbeat"), "a heartbeat")).First(x => x.Type == "heartbeat");
+
+        Assert.Empty(heartbeat.EventNumbers);
+        Assert.Equal("0", Events(heartbeat.Status));
+        Assert.Equal(subscription.Id, ((ResourceReference)heartbeat.Status.Parameter.Single(p => p.Name == "subscription").Value).Reference.Split('/')[^1]);
+    }
+
+    [Fact]
+    public async Task GivenBadSubscriptions_WhenWritten_ThenUnprocessableWithTheLocation()
+    {
+        var http = SubscriptionData.Topic(SubscriptionTopics.PpsCarePlan.Canonical, "http://hooks.example/x");
+        var active = SubscriptionData.Topic(SubscriptionTopics.PpsCarePlan.Canonical, "https://hooks.example/x");
+        active.Status = Subscription.SubscriptionStatus.Active;
+        var criteria = SubscriptionData.Classic("CarePlan?no-such-param-7f3a21=1", "https://hooks.example/x", null);
+
+        foreach (var (subscription, location) in new[] { (http, "Subscription.channel.endpoint"), (active, "Subscription.status"), (criteria, "Subscription.criteria") })
+        {
+            var e = await Assert.ThrowsAsync<FhirOperationException>(() => _fhir.CreateAsync(subscription));
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, e.Status);
+            Assert.Contains(e.Outcome.Issue, i => i.Expression.Contains(location));
+        }
+    }
+
+    [Fact]
+    public async Task GivenCapabilityStatement_WhenRead_ThenEveryTopicAndTheOperationsAreListed()
+    {
+        var statement = await _fhir.CapabilityStatementAsync();
+
+        var subscription = statement!.Rest[0].Resource.Single(r => r.Type == "Subscription");
+        Assert.Equal(SubscriptionTopics.All.Select(t => t.Canonical),
+            subscription.Extension.Where(e => e.Url == BackportUrls.TopicCanonical).Select(e => ((Canonical)e.Value).Value));
+        Assert.Contains("status", subscription.Operation.Select(o => o.Name));
+        Assert.Contains("events", subscription.Operation.Select(o => o.Name));
+    }
+
+    private async Task<Parameters> StatusAsync(string id)
+    {
+        var bundle = (Bundle)(await _fhir.InstanceOperationAsync(new Uri("Subscription/" + id, UriKind.Relative), "status", useGet: true))!;
+        return (Parameters)Assert.Single(bundle.Entry).Resource;
+    }
+
+    private static string Events(Parameters status) =>
+        ((FhirString)status.Parameter.Single(p => p.Name == "events-since-subscription-start").Value).Value;
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < until)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException("Timed out waiting for " + what);
+    }
+}
