@@ -56,36 +56,44 @@ public sealed class PostgresSubscriptionStore(NpgsqlDataSource dataSource) : ISu
         }
 
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await using var batch = new NpgsqlBatch(connection, tx);
-        foreach (var e in events)
+        // One set-based statement: new (subscription, change) pairs are numbered in list order after each
+        // subscription's counter, which moves by as many; pairs already stored are skipped (replays), so numbers
+        // stay gapless. The UPDATE locks the counters until the statement commits.
+        await using var cmd = Sql.Command(connection, """
+            WITH input AS (
+                SELECT * FROM unnest($1::text[], $2::numeric[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::text[], $8::timestamptz[])
+                    WITH ORDINALITY AS t(sub, txn, seq, focus_type, focus_id, focus_version, operation, occurred_at, ord)),
+            fresh AS (
+                SELECT i.*, row_number() OVER (PARTITION BY i.sub ORDER BY i.ord) AS rn FROM input i
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM subscription_event e WHERE e.subscription_id = i.sub AND e.change_txn = i.txn AND e.change_seq = i.seq)),
+            bumped AS (
+                UPDATE subscription s SET events_since_start = s.events_since_start + c.n
+                FROM (SELECT sub, count(*) AS n FROM fresh GROUP BY sub) c
+                WHERE s.id = c.sub
+                RETURNING s.id, s.events_since_start - c.n AS base)
+            INSERT INTO subscription_event
+                (subscription_id, event_number, change_txn, change_seq, focus_type, focus_id, focus_version, operation, occurred_at)
+            SELECT f.sub, b.base + f.rn, f.txn, f.seq, f.focus_type, f.focus_id, f.focus_version, f.operation, f.occurred_at
+            FROM fresh f JOIN bumped b ON b.id = f.sub
+            RETURNING subscription_id
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = events.Select(e => e.SubscriptionId).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = events.Select(e => (decimal)e.Change.Transaction).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = events.Select(e => e.Change.Seq).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = events.Select(e => e.FocusType).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = events.Select(e => e.FocusId).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = events.Select(e => e.FocusVersion).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = events.Select(e => Operation(e.Operation)).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = events.Select(e => e.OccurredAt.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        var woken = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
         {
-            // The counter moves only when the (subscription, change) pair is new: numbers stay gapless under replays.
-            var command = new NpgsqlBatchCommand("""
-                WITH numbered AS (
-                    UPDATE subscription SET events_since_start = events_since_start + 1
-                    WHERE id = $1 AND NOT EXISTS (
-                        SELECT 1 FROM subscription_event WHERE subscription_id = $1 AND change_txn = $2 AND change_seq = $3)
-                    RETURNING events_since_start)
-                INSERT INTO subscription_event
-                    (subscription_id, event_number, change_txn, change_seq, focus_type, focus_id, focus_version, operation, occurred_at)
-                SELECT $1, events_since_start, $2, $3, $4, $5, $6, $7, $8 FROM numbered
-                """);
-            foreach (var value in new object?[]
-                     {
-                         e.SubscriptionId, (decimal)e.Change.Transaction, e.Change.Seq, e.FocusType, e.FocusId, e.FocusVersion,
-                         Operation(e.Operation), e.OccurredAt,
-                     })
-            {
-                command.Parameters.Add(Sql.Parameter(value));
-            }
-
-            batch.BatchCommands.Add(command);
+            woken.Add(reader.GetString(0));
         }
 
-        await batch.ExecuteNonQueryAsync(ct);
-        await tx.CommitAsync(ct);
-        return events.Where((_, i) => batch.BatchCommands[i].RecordsAffected > 0).Select(e => e.SubscriptionId).Distinct().ToList();
+        return [.. woken];
     }
 
     public async Task<IReadOnlyList<SubscriptionEvent>> ReadEventsAsync(string id, long after, long? until, int max, CancellationToken ct)
@@ -115,19 +123,32 @@ public sealed class PostgresSubscriptionStore(NpgsqlDataSource dataSource) : ISu
         return list;
     }
 
-    public async Task<bool> RequestWakeAsync(string id, CancellationToken ct)
+    public async Task<IReadOnlyList<string>> RequestWakeAsync(IReadOnlyList<string> ids, CancellationToken ct)
     {
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var cmd = Sql.Command(connection,
-            "UPDATE subscription SET wake_pending = true WHERE id = $1 AND NOT wake_pending RETURNING id", id);
-        return await cmd.ExecuteScalarAsync(ct) is not null;
+            "UPDATE subscription SET wake_pending = true WHERE id = ANY($1) AND NOT wake_pending RETURNING id", (object)ids.ToArray());
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var woken = new List<string>();
+        while (await reader.ReadAsync(ct))
+        {
+            woken.Add(reader.GetString(0));
+        }
+
+        return woken;
     }
 
-    public async Task ClearWakeAsync(string id, CancellationToken ct)
+    public async Task<SubscriptionState?> ClearWakeAsync(string id, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var cmd = Sql.Command(connection, "UPDATE subscription SET wake_pending = false WHERE id = $1", id);
-        await cmd.ExecuteNonQueryAsync(ct);
+        await using var cmd = Sql.Command(connection, $"UPDATE subscription SET wake_pending = false WHERE id = $1 RETURNING {Columns}", id);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? ReadState(reader) : null;
     }
 
     public async Task<IAsyncDisposable?> LockAsync(string id, TimeSpan wait, CancellationToken ct)
@@ -137,10 +158,15 @@ public sealed class PostgresSubscriptionStore(NpgsqlDataSource dataSource) : ISu
         var tx = await connection.BeginTransactionAsync(ct);
         try
         {
-            await using var timeout = Sql.Command(connection, $"SET LOCAL lock_timeout = {(long)Math.Max(1, wait.TotalMilliseconds)}");
-            await timeout.ExecuteNonQueryAsync(ct);
-            await using var cmd = Sql.Command(connection, "SELECT pg_advisory_xact_lock($1, hashtext($2))", LockClass, id);
-            await cmd.ExecuteNonQueryAsync(ct);
+            await using var batch = new NpgsqlBatch(connection, tx)
+            {
+                BatchCommands =
+                {
+                    new NpgsqlBatchCommand($"SET LOCAL lock_timeout = {(long)Math.Max(1, wait.TotalMilliseconds)}"),
+                    new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1, hashtext($2))") { Parameters = { Sql.Parameter(LockClass), Sql.Parameter(id) } },
+                },
+            };
+            await batch.ExecuteNonQueryAsync(ct);
             return new HeldLock(connection, tx);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
@@ -160,33 +186,23 @@ public sealed class PostgresSubscriptionStore(NpgsqlDataSource dataSource) : ISu
     public async Task RecordAttemptAsync(DeliveryAttempt attempt, long? deliveredThrough, int failures, DateTimeOffset? retryAt, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var insert = Sql.Command(connection, """
-            INSERT INTO subscription_attempt (subscription_id, kind, first_event, last_event, attempted_at, http_status, error, succeeded, elapsed_ms)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-            """, attempt.SubscriptionId, Kind(attempt.Kind), attempt.FirstEvent, attempt.LastEvent, attempt.AttemptedAt,
-            attempt.HttpStatus, attempt.Error, attempt.Succeeded, attempt.ElapsedMs))
-        {
-            insert.Parameters[2].NpgsqlDbType = insert.Parameters[3].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
-            insert.Parameters[5].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer;
-            await insert.ExecuteNonQueryAsync(ct);
-        }
-
-        await using (var update = Sql.Command(connection, """
+        // One statement: the attempt row and the state it leaves are written together.
+        await using var cmd = Sql.Command(connection, """
+            WITH attempt AS (
+                INSERT INTO subscription_attempt (subscription_id, kind, first_event, last_event, attempted_at, http_status, error, succeeded, elapsed_ms)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9))
             UPDATE subscription SET
-                delivered_through = GREATEST(delivered_through, COALESCE($2, delivered_through)),
-                failures = $3, retry_at = $4,
-                last_sent_at = CASE WHEN $5 THEN $6 ELSE last_sent_at END,
-                last_error = CASE WHEN $5 THEN last_error ELSE $7 END
+                delivered_through = GREATEST(delivered_through, COALESCE($10, delivered_through)),
+                failures = $11, retry_at = $12,
+                last_sent_at = CASE WHEN $8 THEN $5 ELSE last_sent_at END,
+                last_error = CASE WHEN $8 THEN last_error ELSE $7 END
             WHERE id = $1
-            """, attempt.SubscriptionId, deliveredThrough, failures, retryAt, attempt.Succeeded, attempt.AttemptedAt, attempt.Error))
-        {
-            update.Parameters[1].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
-            update.Parameters[3].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz;
-            await update.ExecuteNonQueryAsync(ct);
-        }
-
-        await tx.CommitAsync(ct);
+            """, attempt.SubscriptionId, Kind(attempt.Kind), attempt.FirstEvent, attempt.LastEvent, attempt.AttemptedAt,
+            attempt.HttpStatus, attempt.Error, attempt.Succeeded, attempt.ElapsedMs, deliveredThrough, failures, retryAt);
+        cmd.Parameters[2].NpgsqlDbType = cmd.Parameters[3].NpgsqlDbType = cmd.Parameters[9].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
+        cmd.Parameters[5].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer;
+        cmd.Parameters[11].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz;
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     public async Task<IReadOnlyList<DeliveryAttempt>> ReadAttemptsAsync(string id, int max, CancellationToken ct)

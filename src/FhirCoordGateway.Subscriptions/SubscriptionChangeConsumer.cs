@@ -25,8 +25,7 @@ public sealed class SubscriptionChangeConsumer(
 {
     public const string ConsumerName = "subscriptions";
 
-    /// <summary>Parsed specs by id and version: only the consumer changes which versions are current, one batch at a time.</summary>
-    private readonly Dictionary<string, (int Version, SubscriptionSpec? Spec)> _specs = new(StringComparer.Ordinal);
+    private readonly HashSet<(string, int)> _unreadable = [];
 
     public string Name => ConsumerName;
 
@@ -56,19 +55,10 @@ public sealed class SubscriptionChangeConsumer(
         }
 
         var woken = await subscriptions.AppendAsync(events, ct);
-        foreach (var id in handshakes)
-        {
-            // Always a job for a handshake: a retry scheduled for the previous status must not delay it.
-            queue.Enqueue(id);
-        }
-
-        foreach (var id in woken.Where(id => !handshakes.Contains(id)))
-        {
-            if (await subscriptions.RequestWakeAsync(id, ct))
-            {
-                queue.Enqueue(id);
-            }
-        }
+        // Always a job for a handshake: a retry scheduled for the previous status must not delay it.
+        var jobs = handshakes.Concat(await subscriptions.RequestWakeAsync([.. woken.Where(id => !handshakes.Contains(id))], ct)).ToList();
+        // Enqueuing is a few blocking statements per job: in parallel, a fan-out to many subscriptions costs one round trip, not one per subscription.
+        Parallel.ForEach(jobs, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, queue.Enqueue);
     }
 
     private async Task RecordSubscriptionAsync(
@@ -112,22 +102,15 @@ public sealed class SubscriptionChangeConsumer(
     private async Task<Resource?> ReadAsync(ChangeEntry entry, int version, CancellationToken ct) =>
         await store.ReadVersionAsync(entry.ResourceType, entry.Id, version, ct) is { Json: { } json } ? ResourceJson.Parse(json) : null;
 
-    /// <summary>The parsed spec, or null (logged once per version) when the stored body is not a readable Subscription.</summary>
+    /// <summary>The parsed spec; a body that no longer reads is left out (and logged) rather than blocking the whole feed.</summary>
     private SubscriptionSpec? Spec(SubscriptionState state)
     {
-        if (_specs.TryGetValue(state.Id, out var cached) && cached.Version == state.ResourceVersion)
-        {
-            return cached.Spec;
-        }
-
-        // A body that no longer reads is left out rather than blocking the whole feed.
-        var spec = reader.TryReadStored(state.Json);
-        if (spec is null)
+        var spec = reader.TryReadStored(state);
+        if (spec is null && _unreadable.Add((state.Id, state.ResourceVersion)))
         {
             logger.LogWarning("Subscription {SubscriptionId} version {VersionId} cannot be read; it gets no events", state.Id, state.ResourceVersion);
         }
 
-        _specs[state.Id] = (state.ResourceVersion, spec);
         return spec;
     }
 }

@@ -41,6 +41,7 @@ public sealed class SubscriptionDeliveryJob(
     private static readonly TimeSpan ShortWait = TimeSpan.FromSeconds(2);
 
     [AutomaticRetry(Attempts = 0)]
+    [Queue(SubscriptionServices.Queue)]
     public async Task RunAsync(string subscriptionId, CancellationToken ct)
     {
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["SubscriptionId"] = subscriptionId });
@@ -54,22 +55,20 @@ public sealed class SubscriptionDeliveryJob(
 
         while (true)
         {
-            await subscriptions.ClearWakeAsync(subscriptionId, ct);
-            switch (await StepAsync(subscriptionId, ct))
+            switch (await StepAsync(await subscriptions.ClearWakeAsync(subscriptionId, ct), ct))
             {
                 case Step.Done:
                     return;
                 case Step.RetryLater:
-                    await subscriptions.RequestWakeAsync(subscriptionId, ct);
+                    await subscriptions.RequestWakeAsync([subscriptionId], ct);
                     return;
             }
         }
     }
 
-    private async Task<Step> StepAsync(string id, CancellationToken ct)
+    private async Task<Step> StepAsync(SubscriptionState? state, CancellationToken ct)
     {
-        var state = await subscriptions.GetAsync(id, ct);
-        if (state is null || reader.TryReadStored(state.Json) is not { } spec)
+        if (state is null || reader.TryReadStored(state) is not { } spec)
         {
             return Step.Done;
         }
@@ -79,7 +78,7 @@ public sealed class SubscriptionDeliveryJob(
             // Hangfire may start a delayed job a little early, and other wakes arrive during a backoff.
             if (wait > ShortWait)
             {
-                queue.Schedule(id, wait);
+                queue.Schedule(state.Id, wait);
                 return Step.RetryLater;
             }
 
@@ -92,7 +91,7 @@ public sealed class SubscriptionDeliveryJob(
                 return await HandshakeAsync(state, spec, ct);
             case SubscriptionStatusCodes.Active when state.Failures < options.MaxAttempts:
                 var max = spec.IsTopic ? spec.MaxCount ?? options.MaxEventsPerNotification : 1;
-                var events = await subscriptions.ReadEventsAsync(id, state.DeliveredThrough, null, max, ct);
+                var events = await subscriptions.ReadEventsAsync(state.Id, state.DeliveredThrough, null, max, ct);
                 if (events.Count > 0)
                 {
                     return await DeliverAsync(state, spec, events, ct);

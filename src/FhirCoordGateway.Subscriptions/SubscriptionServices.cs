@@ -15,6 +15,9 @@ namespace FhirCoordGateway.Subscriptions;
 /// <summary>Registers subscriptions (section <c>Subscriptions</c>). Call after the profile validator and Hangfire are registered.</summary>
 public static class SubscriptionServices
 {
+    /// <summary>The Hangfire queue of delivery jobs, served by a server of its own so that other jobs never hold notifications back.</summary>
+    public const string Queue = "subscriptions";
+
     public static IServiceCollection AddSubscriptions(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<SubscriptionOptions>().Bind(configuration.GetSection(SubscriptionOptions.Section))
@@ -34,11 +37,28 @@ public static class SubscriptionServices
         services.AddSingleton<IChangeConsumer, SubscriptionChangeConsumer>();
         services.AddSingleton<ICapabilityContributor, SubscriptionCapabilities>();
         services.AddHostedService<SubscriptionRecurringJobs>();
+
+        // Only where the gateway runs its background work (Jobs:RunServer, see GatewayJobs): HTTP-only nodes just enqueue.
+        if (configuration.GetValue("Jobs:RunServer", true))
+        {
+            AddDeliveryServer(services);
+        }
+
         services.AddHttpClient(RestHookSender.ClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         DecorateValidator(services);
         return services;
     }
+
+    /// <summary>A Hangfire server of its own for the delivery queue, so that other jobs never hold notifications back.</summary>
+    private static void AddDeliveryServer(IServiceCollection services) =>
+        services.AddHangfireServer((sp, server) =>
+        {
+            server.ServerName = $"{Environment.MachineName}:{Queue}";
+            server.Queues = [Queue];
+            server.WorkerCount = sp.GetRequiredService<SubscriptionOptions>().DeliveryWorkers;
+            server.SchedulePollingInterval = TimeSpan.FromSeconds(1); // retries are scheduled jobs: their backoff is in seconds
+        });
 
     /// <summary>Wraps the registered <see cref="IResourceValidator"/> with the Subscription rules.</summary>
     private static void DecorateValidator(IServiceCollection services)

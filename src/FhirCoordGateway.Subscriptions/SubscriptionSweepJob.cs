@@ -27,7 +27,7 @@ public sealed class SubscriptionSweepJob(ISubscriptionStore subscriptions, Subsc
             {
                 SubscriptionStatusCodes.Requested => true,
                 SubscriptionStatusCodes.Active => state.EventsSinceStart > state.DeliveredThrough
-                    || reader.TryReadStored(state.Json)?.HeartbeatSeconds is { } period
+                    || reader.TryReadStored(state)?.HeartbeatSeconds is { } period
                     && !(now - state.LastSentAt < TimeSpan.FromSeconds(period)),
                 _ => false,
             };

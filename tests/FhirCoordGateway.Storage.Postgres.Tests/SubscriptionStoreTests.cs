@@ -85,10 +85,13 @@ public class SubscriptionStoreTests(PostgresFixture fixture)
         var id = Writer.UniqueId("sub-wake");
         await _store.SaveAsync(id, 1, "active", "{}", default);
 
-        Assert.True(await _store.RequestWakeAsync(id, default));
-        Assert.False(await _store.RequestWakeAsync(id, default));
-        await _store.ClearWakeAsync(id, default);
-        Assert.True(await _store.RequestWakeAsync(id, default));
+        var other = Writer.UniqueId("sub-wake2");
+        await _store.SaveAsync(other, 1, "active", "{}", default);
+
+        Assert.Equal([id], await _store.RequestWakeAsync([id], default));
+        Assert.Equal([other], await _store.RequestWakeAsync([id, other], default));
+        Assert.Equal(id, (await _store.ClearWakeAsync(id, default))!.Id);
+        Assert.Equal([id], await _store.RequestWakeAsync([id, other], default));
     }
 
     [Fact]

@@ -13,14 +13,16 @@ namespace FhirCoordGateway.Core.Search;
 public sealed class SearchMatcher(SearchIndexer indexer, TimeProvider? clock = null)
 {
     /// <returns>True or false, or null when a criterion cannot be decided from the resource alone.</returns>
-    public bool? Matches(SearchQuery query, Resource resource)
+    public bool? Matches(SearchQuery query, Resource resource) => Matches(query, resource, indexer.ExtractAlways(resource));
+
+    /// <summary>As <see cref="Matches(SearchQuery, Resource)"/>, with the resource's index rows already extracted (many queries, one resource).</summary>
+    public bool? Matches(SearchQuery query, Resource resource, SearchIndexRows rows)
     {
         if (!query.Types.Contains(resource.TypeName) || query.Restriction?.Allows(resource.TypeName) == false)
         {
             return false;
         }
 
-        var rows = indexer.ExtractAlways(resource);
         var undecided = false;
         foreach (var criterion in query.Criteria.Concat(query.Restriction?.CriteriaFor(resource.TypeName) ?? []))
         {

@@ -67,13 +67,13 @@ public interface ISubscriptionStore
     Task<IReadOnlyList<SubscriptionEvent>> ReadEventsAsync(string id, long after, long? until, int max, CancellationToken ct);
 
     /// <summary>
-    /// Sets the wake flag; true when it was clear, so the caller must start a delivery job. While the flag is set a
-    /// job is queued, waiting for the lock or scheduled for a retry, and it will see the new events.
+    /// Sets the wake flags; returns the subscriptions whose flag was clear: the caller must start their delivery
+    /// jobs. While a flag is set a job is queued, waiting for the lock or scheduled for a retry, and it will see the new events.
     /// </summary>
-    Task<bool> RequestWakeAsync(string id, CancellationToken ct);
+    Task<IReadOnlyList<string>> RequestWakeAsync(IReadOnlyList<string> ids, CancellationToken ct);
 
-    /// <summary>Clears the wake flag (by the lock holder, before it looks for work).</summary>
-    Task ClearWakeAsync(string id, CancellationToken ct);
+    /// <summary>Clears the wake flag (by the lock holder, before it looks for work) and returns the state, or null if unknown.</summary>
+    Task<SubscriptionState?> ClearWakeAsync(string id, CancellationToken ct);
 
     /// <summary>
     /// Waits up to <paramref name="wait"/> for the subscription's delivery lock (one sender per subscription);

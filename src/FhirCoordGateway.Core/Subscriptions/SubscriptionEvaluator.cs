@@ -14,8 +14,11 @@ namespace FhirCoordGateway.Core.Subscriptions;
 // cannot decide alone (chains, _has, composites) is asked of the store, restricted to the resource's _id: that
 // reads the current version, which may already be newer than the change when writes follow each other fast.
 // The alternative (evaluating against historical index rows) would need an index of every version.
-public sealed class SubscriptionEvaluator(SearchMatcher matcher, IResourceStore store)
+public sealed class SubscriptionEvaluator(SearchMatcher matcher, SearchIndexer indexer, IResourceStore store)
 {
+    /// <summary>Index rows per resource instance: one change is matched against many subscriptions, extracted once.</summary>
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Resource, SearchIndexRows> _rows = new();
+
     public async Task<bool> MatchesAsync(SubscriptionSpec spec, ChangeEntry change, Resource? current, Resource? previous, CancellationToken ct)
     {
         if (spec.Topic is { } topic)
@@ -49,7 +52,7 @@ public sealed class SubscriptionEvaluator(SearchMatcher matcher, IResourceStore 
 
     private async Task<bool> DecideAsync(SearchQuery query, Resource resource, CancellationToken ct)
     {
-        if (matcher.Matches(query, resource) is { } decided)
+        if (matcher.Matches(query, resource, _rows.GetValue(resource, indexer.ExtractAlways)) is { } decided)
         {
             return decided;
         }

@@ -26,7 +26,7 @@ public sealed class SubscriptionOperations(ISubscriptionStore subscriptions, IRe
         var list = new List<Parameters>();
         foreach (var state in states.Where(s => statuses.Count == 0 || statuses.Contains(s.Status)))
         {
-            if (reader.TryReadStored(state.Json) is { } spec)
+            if (reader.TryReadStored(state) is { } spec)
             {
                 list.Add(await StatusOfAsync(state, spec, ct));
             }
@@ -42,7 +42,7 @@ public sealed class SubscriptionOperations(ISubscriptionStore subscriptions, IRe
     public async Task<Bundle> EventsAsync(string id, long? since, long? until, string? content, CancellationToken ct)
     {
         var state = await LoadAsync(id, ct);
-        var spec = reader.TryReadStored(state.Json) ?? throw FhirOutcomeException.Of(FailureKind.NotFound, $"Subscription/{id} is not known.");
+        var spec = reader.TryReadStored(state) ?? throw FhirOutcomeException.Of(FailureKind.NotFound, $"Subscription/{id} is not known.");
         if (content is not null)
         {
             spec = spec with

@@ -17,6 +17,8 @@ namespace FhirCoordGateway.Core.Subscriptions;
 /// </summary>
 public sealed class SubscriptionReader(SearchQueryParser parser, SubscriptionOptions options)
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (int Version, SubscriptionSpec? Spec)> _stored = new(StringComparer.Ordinal);
+
     /// <summary>The spec, or null with the issues that make the Subscription unacceptable.</summary>
     public (SubscriptionSpec? Spec, IReadOnlyList<OperationOutcome.IssueComponent> Issues) Read(Subscription subscription) =>
         Read(subscription, stored: false);
@@ -32,9 +34,21 @@ public sealed class SubscriptionReader(SearchQueryParser parser, SubscriptionOpt
             $"Stored Subscription/{subscription.Id} no longer reads: {string.Join("; ", issues.Select(i => i.Diagnostics))}");
     }
 
-    /// <summary>The spec of a stored body, or null when it is not a Subscription that still reads.</summary>
-    public SubscriptionSpec? TryReadStored(string? json) =>
-        json is not null && ResourceJson.Parse(json) is Subscription subscription ? Read(subscription, stored: true).Spec : null;
+    /// <summary>
+    /// The spec of a subscription's stored version, or null when the body is not a Subscription that still reads.
+    /// Cached per id and version: the consumer and the delivery jobs read the same few versions over and over.
+    /// </summary>
+    public SubscriptionSpec? TryReadStored(SubscriptionState state)
+    {
+        if (_stored.TryGetValue(state.Id, out var cached) && cached.Version == state.ResourceVersion)
+        {
+            return cached.Spec;
+        }
+
+        var spec = state.Json is not null && ResourceJson.Parse(state.Json) is Subscription subscription ? Read(subscription, stored: true).Spec : null;
+        _stored[state.Id] = (state.ResourceVersion, spec);
+        return spec;
+    }
 
     private (SubscriptionSpec? Spec, IReadOnlyList<OperationOutcome.IssueComponent> Issues) Read(Subscription subscription, bool stored)
     {

@@ -12,7 +12,7 @@ public class SubscriptionEvaluatorTests
     private static readonly SubscriptionReader Reader = new(new SearchQueryParser(Catalog), new SubscriptionOptions());
 
     // Every criterion below is decided by SearchMatcher alone, so the store is never asked.
-    private static readonly SubscriptionEvaluator Evaluator = new(new SearchMatcher(new SearchIndexer(Catalog)), null!);
+    private static readonly SubscriptionEvaluator Evaluator = new(new SearchMatcher(new SearchIndexer(Catalog)), new SearchIndexer(Catalog), null!);
 
     private static ChangeEntry Change(string type, ChangeOperation op, int version = 2) =>
         new(new ChangeFeedPosition(1, 1), type, "r-7f3a21", version, op, DateTimeOffset.UnixEpoch);

@@ -1,4 +1,4 @@
--- Subscriptions (issue 7, docs/adr/0008): the state of each Subscription as the server sees it, its numbered
+-- Subscriptions (issue 7, docs/adr/0011): the state of each Subscription as the server sees it, its numbered
 -- events and every delivery attempt. The Subscription resource itself lives in "resource" like any other.
 
 CREATE TABLE subscription (
@@ -25,7 +25,8 @@ CREATE TABLE subscription_event (
     focus_id        text COLLATE "C" NOT NULL,
     focus_version   integer NOT NULL,
     operation       text NOT NULL,
-    occurred_at     timestamptz NOT NULL,
+    occurred_at     timestamptz NOT NULL,                      -- the change's commit time (notification-event.timestamp)
+    appended_at     timestamptz NOT NULL DEFAULT clock_timestamp(),-- when the consumer numbered it (lag diagnostics)
     PRIMARY KEY (subscription_id, event_number),
     CONSTRAINT subscription_event_change UNIQUE (subscription_id, change_txn, change_seq)
 );
