@@ -36,12 +36,12 @@ public static class SubscriptionServices
         services.AddTransient<SubscriptionSweepJob>();
         services.AddSingleton<IChangeConsumer, SubscriptionChangeConsumer>();
         services.AddSingleton<ICapabilityContributor, SubscriptionCapabilities>();
-        services.AddHostedService<SubscriptionRecurringJobs>();
 
         // Only where the gateway runs its background work (Jobs:RunServer, see GatewayJobs): HTTP-only nodes just enqueue.
         if (configuration.GetValue("Jobs:RunServer", true))
         {
-            AddDeliveryServer(services);
+            AddDeliveryServer(services, configuration.GetValue("Jobs:SchedulePollingInterval", TimeSpan.FromSeconds(1)));
+            services.AddHostedService<SubscriptionRecurringJobs>();
         }
 
         services.AddHttpClient(RestHookSender.ClientName)
@@ -51,13 +51,13 @@ public static class SubscriptionServices
     }
 
     /// <summary>A Hangfire server of its own for the delivery queue, so that other jobs never hold notifications back.</summary>
-    private static void AddDeliveryServer(IServiceCollection services) =>
+    private static void AddDeliveryServer(IServiceCollection services, TimeSpan schedulePolling) =>
         services.AddHangfireServer((sp, server) =>
         {
             server.ServerName = $"{Environment.MachineName}:{Queue}";
             server.Queues = [Queue];
             server.WorkerCount = sp.GetRequiredService<SubscriptionOptions>().DeliveryWorkers;
-            server.SchedulePollingInterval = TimeSpan.FromSeconds(1); // retries are scheduled jobs: their backoff is in seconds
+            server.SchedulePollingInterval = schedulePolling; // retries are scheduled jobs, as in GatewayJobs
         });
 
     /// <summary>Wraps the registered <see cref="IResourceValidator"/> with the Subscription rules.</summary>

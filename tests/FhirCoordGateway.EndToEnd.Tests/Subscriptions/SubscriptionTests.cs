@@ -11,10 +11,23 @@ namespace FhirCoordGateway.EndToEnd.Tests.Subscriptions;
 /// Subscriptions through the whole gateway: written with FhirClient, matched from the change log, delivered by
 /// Hangfire to WireMock subscribers, inspected with $status and $events (issue 7).
 /// </summary>
-[Collection(GatewayCollection.Name)]
-public class SubscriptionTests(GatewayFactory factory)
+public class SubscriptionTests(SubscriptionTests.Gateway gateway) : IClassFixture<SubscriptionTests.Gateway>
 {
-    private readonly FhirClient _fhir = factory.Fhir();
+    private readonly GatewayFactory _factory = gateway.Factory;
+    private readonly FhirClient _fhir = gateway.Factory.Fhir();
+
+    /// <summary>One gateway with background work (change feed, Hangfire) on a database of its own.</summary>
+    public sealed class Gateway : IDisposable
+    {
+        public GatewayFactory Factory { get; } = GatewayFactory.WithSettings(new Dictionary<string, string>
+        {
+            ["ConnectionStrings:Fhir"] = GatewayFactory.OwnDatabase("subscriptions"),
+            ["Jobs:RunServer"] = "true",
+            ["Jobs:SchedulePollingInterval"] = "00:00:00.200",
+        });
+
+        public void Dispose() => Factory.Dispose();
+    }
 
     private async Task<string> PatientAsync() => (await _fhir.CreateAsync(TestData.Patient()))!.Id;
 
@@ -94,12 +107,12 @@ public class SubscriptionTests(GatewayFactory factory)
             .Select(p => ((FhirString)p.Part.Single(x => x.Name == "event-number").Value).Value));
         Assert.Equal(["2", "3"], replay.Entry.Skip(1).Select(e => ((CarePlan)e.Resource).Meta.VersionId));
 
-        var get = await factory.CreateClient().GetAsync($"/fhir/Subscription/{subscription.Id}/$events?eventsSinceNumber=4");
+        var get = await _factory.CreateClient().GetAsync($"/fhir/Subscription/{subscription.Id}/$events?eventsSinceNumber=4");
         Assert.Equal(HttpStatusCode.OK, get.StatusCode);
         Assert.Contains("\"event-number\"", await get.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        var bad = await factory.CreateClient().GetAsync($"/fhir/Subscription/{subscription.Id}/$events?eventsSinceNumber=x");
+        var bad = await _factory.CreateClient().GetAsync($"/fhir/Subscription/{subscription.Id}/$events?eventsSinceNumber=x");
         await Http.AssertOutcome(bad, HttpStatusCode.BadRequest, OperationOutcome.IssueType.Invalid, "eventsSinceNumber");
-        var unknown = await factory.CreateClient().GetAsync("/fhir/Subscription/no-such-sub-7f3a21/$status");
+        var unknown = await _factory.CreateClient().GetAsync("/fhir/Subscription/no-such-sub-7f3a21/$status");
         await Http.AssertOutcome(unknown, HttpStatusCode.NotFound, OperationOutcome.IssueType.NotFound);
     }
 
@@ -235,7 +248,7 @@ public class SubscriptionTests(GatewayFactory factory)
                 filters: $"DocumentReference?subject=Patient/{TestData.Unique("nobody")}"), subscriber);
         await Task.Delay(1100);
 
-        await factory.Services.GetRequiredService<SubscriptionSweepJob>().RunAsync(CancellationToken.None);
+        await _factory.Services.GetRequiredService<SubscriptionSweepJob>().RunAsync(CancellationToken.None);
         var heartbeat = (await subscriber.WaitAsync(r => r.Any(x => x.Type == "heartbeat"), "a heartbeat")).First(x => x.Type == "heartbeat");
 
         Assert.Empty(heartbeat.EventNumbers);
