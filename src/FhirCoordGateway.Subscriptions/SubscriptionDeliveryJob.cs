@@ -19,7 +19,7 @@ namespace FhirCoordGateway.Subscriptions;
 // that waits for the lock: none is stranded, and at most one extra job waits per subscription.
 public sealed class SubscriptionDeliveryJob(
     ISubscriptionStore subscriptions,
-    IResourceStore store,
+    SubscriptionOperations operations,
     SubscriptionReader reader,
     NotificationBuilder builder,
     RestHookSender sender,
@@ -130,14 +130,7 @@ public sealed class SubscriptionDeliveryJob(
 
     private async Task<Step> DeliverAsync(SubscriptionState state, SubscriptionSpec spec, IReadOnlyList<SubscriptionEvent> events, CancellationToken ct)
     {
-        var withFocus = new List<EventWithFocus>(events.Count);
-        foreach (var e in events)
-        {
-            var focus = spec.Content == PayloadContent.FullResource && e.Operation != ChangeOperation.Delete
-                ? await store.ReadVersionAsync(e.FocusType, e.FocusId, e.FocusVersion, ct) is { Json: { } json } ? ResourceJson.Parse(json) : null
-                : null;
-            withFocus.Add(new EventWithFocus(e, focus));
-        }
+        var withFocus = await operations.WithFocusAsync(spec, events, ct);
 
         var body = spec.IsTopic
             ? builder.Notification(spec, state.Status, "event-notification", state.EventsSinceStart, withFocus, clock.GetUtcNow())

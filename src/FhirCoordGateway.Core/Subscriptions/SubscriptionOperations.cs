@@ -63,6 +63,12 @@ public sealed class SubscriptionOperations(ISubscriptionStore subscriptions, IRe
         }
 
         var events = await subscriptions.ReadEventsAsync(id, (since ?? 1) - 1, until, MaxEvents, ct);
+        return builder.Notification(spec, state.Status, "query-event", state.EventsSinceStart, await WithFocusAsync(spec, events, ct), clock.GetUtcNow());
+    }
+
+    /// <summary>The events with their focus versions loaded when the payload carries resources (full-resource).</summary>
+    public async Task<IReadOnlyList<EventWithFocus>> WithFocusAsync(SubscriptionSpec spec, IReadOnlyList<SubscriptionEvent> events, CancellationToken ct)
+    {
         var withFocus = new List<EventWithFocus>(events.Count);
         foreach (var e in events)
         {
@@ -72,7 +78,7 @@ public sealed class SubscriptionOperations(ISubscriptionStore subscriptions, IRe
             withFocus.Add(new EventWithFocus(e, focus));
         }
 
-        return builder.Notification(spec, state.Status, "query-event", state.EventsSinceStart, withFocus, clock.GetUtcNow());
+        return withFocus;
     }
 
     private async Task<Parameters> StatusOfAsync(SubscriptionState state, SubscriptionSpec spec, CancellationToken ct)
