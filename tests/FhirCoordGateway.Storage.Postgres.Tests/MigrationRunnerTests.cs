@@ -54,8 +54,8 @@ public class MigrationRunnerTests(PostgresFixture fixture)
     private static readonly string[] Tables =
     [
         "change_feed_position", "change_log", "reindex_job", "resource", "resource_history", "schema_migration", "search_param_state",
-        "subscription", "subscription_attempt", "subscription_event",
         "sp_composite", "sp_date", "sp_number", "sp_quantity", "sp_reference", "sp_string", "sp_token", "sp_uri",
+        "subscription", "subscription_attempt", "subscription_event",
     ];
 
     [Fact]
