@@ -41,7 +41,6 @@ public sealed class SubscriptionDeliveryJob(
     private static readonly TimeSpan ShortWait = TimeSpan.FromSeconds(2);
 
     [AutomaticRetry(Attempts = 0)]
-    [Queue(SubscriptionServices.Queue)]
     public async Task RunAsync(string subscriptionId, CancellationToken ct)
     {
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["SubscriptionId"] = subscriptionId });

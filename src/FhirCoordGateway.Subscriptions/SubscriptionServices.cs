@@ -15,9 +15,6 @@ namespace FhirCoordGateway.Subscriptions;
 /// <summary>Registers subscriptions (section <c>Subscriptions</c>). Call after the profile validator and Hangfire are registered.</summary>
 public static class SubscriptionServices
 {
-    /// <summary>The Hangfire queue of delivery jobs, served by a server of its own so that other jobs never hold notifications back.</summary>
-    public const string Queue = "subscriptions";
-
     public static IServiceCollection AddSubscriptions(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<SubscriptionOptions>().Bind(configuration.GetSection(SubscriptionOptions.Section))
@@ -40,7 +37,6 @@ public static class SubscriptionServices
         // Only where the gateway runs its background work (Jobs:RunServer, see GatewayJobs): HTTP-only nodes just enqueue.
         if (configuration.GetValue("Jobs:RunServer", true))
         {
-            AddDeliveryServer(services, configuration.GetValue("Jobs:SchedulePollingInterval", TimeSpan.FromSeconds(1)));
             services.AddHostedService<SubscriptionRecurringJobs>();
         }
 
@@ -49,16 +45,6 @@ public static class SubscriptionServices
         DecorateValidator(services);
         return services;
     }
-
-    /// <summary>A Hangfire server of its own for the delivery queue, so that other jobs never hold notifications back.</summary>
-    private static void AddDeliveryServer(IServiceCollection services, TimeSpan schedulePolling) =>
-        services.AddHangfireServer((sp, server) =>
-        {
-            server.ServerName = $"{Environment.MachineName}:{Queue}";
-            server.Queues = [Queue];
-            server.WorkerCount = sp.GetRequiredService<SubscriptionOptions>().DeliveryWorkers;
-            server.SchedulePollingInterval = schedulePolling; // retries are scheduled jobs, as in GatewayJobs
-        });
 
     /// <summary>Wraps the registered <see cref="IResourceValidator"/> with the Subscription rules.</summary>
     private static void DecorateValidator(IServiceCollection services)

@@ -12,6 +12,7 @@ namespace FhirCoordGateway.EndToEnd.Tests;
 /// the routing rules, delivery Tasks and Hangfire jobs on the real PostgreSQL, to connectors that record what
 /// they are asked to send (the peers themselves are covered by the connector contract tests).
 /// </summary>
+[Collection(BackgroundWorkCollection.Name)]
 public sealed class DeliveryRoutingTests : IClassFixture<DeliveryRoutingTests.Gateway>
 {
     private readonly Gateway _gateway;

@@ -114,3 +114,13 @@ public sealed class GatewayCollection : ICollectionFixture<GatewayFactory>
 {
     public const string Name = "gateway";
 }
+
+/// <summary>
+/// Test classes whose gateways run background work (Hangfire, change feed): one at a time, because Hangfire keeps
+/// process-wide state (JobStorage.Current, global filters) that two live gateways in one process would share.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class BackgroundWorkCollection
+{
+    public const string Name = "background work";
+}

@@ -69,7 +69,8 @@ public sealed class SmartAuthorizer(string adminScope) : IRequestAuthorizer
     {
         switch (request.Operation)
         {
-            case "validate" or "expand" or "validate-code" or "everything":
+            // Subscription $status and $events read what the Subscription's own events recorded.
+            case "validate" or "expand" or "validate-code" or "everything" or "status" or "events":
                 Require(request.ResourceType!, ScopePermissions.Read, access, "$" + request.Operation);
                 return;
             case "retry":

@@ -29,13 +29,6 @@ public sealed class SubscriptionOptions
     /// <summary>Request timeout when the subscription sets no <c>backport-timeout</c>.</summary>
     public TimeSpan DefaultTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>
-    /// Hangfire workers of the gateway's own delivery server (queue <c>subscriptions</c>). A job blocks its worker
-    /// while it waits on the subscriber, so this bounds how many subscribers are served at once.
-    /// </summary>
-    [Range(1, 200)]
-    public int DeliveryWorkers { get; set; } = 10;
-
     /// <summary>Cron of the sweep that sends due heartbeats and restarts stalled deliveries.</summary>
     public string SweepCron { get; set; } = "* * * * *";
 

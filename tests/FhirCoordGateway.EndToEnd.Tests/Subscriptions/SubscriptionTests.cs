@@ -11,6 +11,7 @@ namespace FhirCoordGateway.EndToEnd.Tests.Subscriptions;
 /// Subscriptions through the whole gateway: written with FhirClient, matched from the change log, delivered by
 /// Hangfire to WireMock subscribers, inspected with $status and $events (issue 7).
 /// </summary>
+[Collection(BackgroundWorkCollection.Name)]
 public class SubscriptionTests(SubscriptionTests.Gateway gateway) : IClassFixture<SubscriptionTests.Gateway>
 {
     private readonly GatewayFactory _factory = gateway.Factory;
