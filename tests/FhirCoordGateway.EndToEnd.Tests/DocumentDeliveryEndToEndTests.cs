@@ -15,6 +15,7 @@ namespace FhirCoordGateway.EndToEnd.Tests;
 /// server requiring STARTTLS and a client certificate) receives it, and the delivery Tasks complete; MDNs posted
 /// back acknowledge or reject; a PPS version becomes a document that replaces the previous version's.
 /// </summary>
+[Collection(BackgroundWorkCollection.Name)]
 public sealed class DocumentDeliveryEndToEndTests : IClassFixture<DocumentDeliveryEndToEndTests.Peers>
 {
     private readonly Peers _peers;

@@ -16,6 +16,7 @@ namespace FhirCoordGateway.EndToEnd.Tests;
 /// a referral ServiceRequest gets its tracking Task, the specialist moves it with plain updates (illegal steps
 /// refused), completes it with a report, which completes the ServiceRequest and goes back to the MT by secure messaging.
 /// </summary>
+[Collection(BackgroundWorkCollection.Name)]
 public sealed class ReferralWorkflowTests : IClassFixture<ReferralWorkflowTests.Gateway>
 {
     private readonly Gateway _gateway;

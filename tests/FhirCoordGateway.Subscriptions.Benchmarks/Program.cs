@@ -162,7 +162,7 @@ double P(double q) => latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(
 
 static CarePlan Plan(string patientId, int i) => new()
 {
-    Status = RequestStatus.Active,
+    Status = RequestStatus.Draft,
     Intent = CarePlan.CarePlanIntent.Plan,
     Title = "PPS bench " + i,
     Subject = new ResourceReference("Patient/" + patientId),

@@ -1,4 +1,4 @@
--- Subscriptions (issue 7, docs/adr/0013): the state of each Subscription as the server sees it, its numbered
+-- Subscriptions (issue 7, docs/adr/0014): the state of each Subscription as the server sees it, its numbered
 -- events and every delivery attempt. The Subscription resource itself lives in "resource" like any other.
 
 CREATE TABLE subscription (

@@ -48,9 +48,10 @@ public static class SubscriptionData
         },
     };
 
+    /// <summary>A draft PPS: only the médecin traitant's $validate-by-mt makes one active.</summary>
     public static CarePlan Pps(string patientId, string title = "PPS") => new()
     {
-        Status = RequestStatus.Active,
+        Status = RequestStatus.Draft,
         Intent = CarePlan.CarePlanIntent.Plan,
         Title = title,
         Subject = new ResourceReference("Patient/" + patientId),

@@ -126,9 +126,12 @@ public class SubscriptionTests(SubscriptionTests.Gateway gateway) : IClassFixtur
             SubscriptionData.Classic($"CarePlan?subject=Patient/{patient}&status=active", subscriber.Endpoint, "application/fhir+json"), subscriber);
 
         var draft = SubscriptionData.Pps(patient, "draft plan");
-        draft.Status = RequestStatus.Draft;
+        draft.Category.Clear();
         await _fhir.CreateAsync(draft);
-        var matching = await _fhir.CreateAsync(SubscriptionData.Pps(patient, "active plan"));
+        var active = SubscriptionData.Pps(patient, "active plan");
+        active.Category.Clear();
+        active.Status = RequestStatus.Active;
+        var matching = await _fhir.CreateAsync(active);
 
         var received = await subscriber.WaitAsync(r => r.Count >= 2, "the matching CarePlan");
         await Task.Delay(500);
