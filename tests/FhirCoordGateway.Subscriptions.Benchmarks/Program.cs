@@ -39,6 +39,7 @@ await using var factory = new WebApplicationFactory<FhirCoordGateway.Api.Http.Fh
     b.UseEnvironment("Benchmark");
     b.UseSetting("ConnectionStrings:Fhir", connectionString);
     b.UseSetting("Subscriptions:AllowLoopbackHttp", "true");
+    b.UseSetting("Security:Enabled", "false"); // this benchmark measures notifications, not authorization
     b.UseSetting("Serilog:MinimumLevel:Default", "Warning");
     b.UseSetting("Serilog:MinimumLevel:Override:Microsoft", "Warning");
 });
