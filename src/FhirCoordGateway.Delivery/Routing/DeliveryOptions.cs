@@ -16,6 +16,10 @@ public sealed class DeliveryOptions
     public List<RouteRule> Routes { get; set; } = [];
 
     public RetryPolicy Retry { get; set; } = new();
+
+    /// <summary>How many documents of a change-feed batch are routed at the same time.</summary>
+    [Range(1, 64)]
+    public int RoutingParallelism { get; set; } = 8;
 }
 
 public sealed class RouteRule
