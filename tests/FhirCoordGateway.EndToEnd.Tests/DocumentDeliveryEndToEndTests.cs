@@ -116,15 +116,19 @@ public sealed class DocumentDeliveryEndToEndTests : IClassFixture<DocumentDelive
         plan.Id = null;
         plan.Subject = new ResourceReference($"Patient/{care.Patient.Id}");
         plan.Author = new ResourceReference(care.GpRole);
+        // A PPS becomes active only through the médecin traitant's validation (issue 7): written as a draft, then validated.
+        plan.Status = RequestStatus.Draft;
+        plan.Extension.RemoveAll(e => e.Url.EndsWith("/fhircoord-pps-mt-validation", StringComparison.Ordinal));
         plan = await _fhir.CreateAsync(plan);
+        plan = await WorkflowData.ValidateAsync(_fhir, plan.Id, care.GpRole);
 
-        var firstDocument = await WaitForPpsDocumentAsync(plan, "1");
+        var firstDocument = await WaitForPpsDocumentAsync(plan, "2");
         Assert.Equal("18776-5", firstDocument.Type.Coding[0].Code);
         await WaitForAsync(firstDocument, 1, t => t.Status == FhirTask.TaskStatus.Completed); // the GP wrote it: only the shared record
 
         plan.Description = "Révision : passage de l'infirmière deux fois par semaine.";
         plan = await _fhir.UpdateAsync(plan);
-        var secondDocument = await WaitForPpsDocumentAsync(plan, "2");
+        var secondDocument = await WaitForPpsDocumentAsync(plan, "3");
         await WaitForAsync(secondDocument, 1, t => t.Status == FhirTask.TaskStatus.Completed);
 
         Assert.Equal($"DocumentReference/{firstDocument.Id}", secondDocument.RelatesTo.Single().Target.Reference);
