@@ -9,6 +9,7 @@ namespace FhirCoordGateway.EndToEnd.Tests;
 /// killed with SIGKILL while submissions are in flight (some stored by the shared record, their answers lost), a
 /// new worker starts, and every delivery completes with each document stored exactly once.
 /// </summary>
+[Collection(BackgroundWorkCollection.Name)]
 public sealed class DeliveryCrashTests
 {
     private const int Documents = 12;

@@ -116,8 +116,9 @@ public sealed class GatewayCollection : ICollectionFixture<GatewayFactory>
 }
 
 /// <summary>
-/// Test classes whose gateways run background work (Hangfire, change feed): one at a time, because Hangfire keeps
-/// process-wide state (JobStorage.Current, global filters) that two live gateways in one process would share.
+/// Test classes whose gateways run background work (Hangfire, change feed), in process or as worker processes: one
+/// at a time, because Hangfire keeps process-wide state (JobStorage.Current, global filters) that two live gateways
+/// in one process would share, and because subscription tests failed in full runs while a worker process ran beside them.
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class BackgroundWorkCollection

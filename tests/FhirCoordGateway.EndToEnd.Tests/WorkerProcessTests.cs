@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FhirCoordGateway.EndToEnd.Tests;
 
 /// <summary>The same binary as an API node and as a worker (issue 6 §1), as real processes.</summary>
+[Collection(BackgroundWorkCollection.Name)]
 public sealed class WorkerProcessTests
 {
     [Fact]
@@ -57,6 +58,7 @@ public sealed class WorkerProcessTests
 }
 
 /// <summary>The MDN polling job is scheduled exactly when an IMAP mailbox is configured.</summary>
+[Collection(BackgroundWorkCollection.Name)]
 public sealed class RecurringJobTests
 {
     [Fact]
