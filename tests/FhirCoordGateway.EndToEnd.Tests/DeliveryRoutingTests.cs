@@ -156,9 +156,9 @@ public sealed class DeliveryRoutingTests : IClassFixture<DeliveryRoutingTests.Ga
     {
         var gpMailbox = $"{TestData.Unique("gp")}@medecin.mssante.fr";
         var nurseMailbox = $"{TestData.Unique("ide")}@infirmier.mssante.fr";
-        var gp = await RoleAsync(gpMailbox);
-        var nurse = await RoleAsync(nurseMailbox);
-        var hospital = await RoleAsync($"{TestData.Unique("chu")}@chu.mssante.fr");
+        var gp = await WorkflowData.RoleAsync(_fhir, gpMailbox);
+        var nurse = await WorkflowData.RoleAsync(_fhir, nurseMailbox);
+        var hospital = await WorkflowData.RoleAsync(_fhir, $"{TestData.Unique("chu")}@chu.mssante.fr");
         var patient = TestData.Patient();
         patient.GeneralPractitioner = [new ResourceReference(gp)];
         patient = (await _fhir.CreateAsync(patient))!;
@@ -169,17 +169,6 @@ public sealed class DeliveryRoutingTests : IClassFixture<DeliveryRoutingTests.Ga
             Participant = [new CareTeam.ParticipantComponent { Member = new ResourceReference(gp) }, new CareTeam.ParticipantComponent { Member = new ResourceReference(nurse) }],
         });
         return new CareCircle(patient, gp, hospital, gpMailbox, nurseMailbox);
-    }
-
-    private async Task<string> RoleAsync(string mailbox)
-    {
-        var practitioner = await _fhir.CreateAsync(new Practitioner { Name = [new HumanName { Family = TestData.Unique("Dr") }] });
-        var role = await _fhir.CreateAsync(new PractitionerRole
-        {
-            Practitioner = new ResourceReference($"Practitioner/{practitioner!.Id}"),
-            Telecom = [new ContactPoint(ContactPoint.ContactPointSystem.Email, ContactPoint.ContactPointUse.Work, mailbox)],
-        });
-        return $"PractitionerRole/{role!.Id}";
     }
 
     private async Task<DocumentReference> PostDocumentAsync(Patient patient, string author) =>

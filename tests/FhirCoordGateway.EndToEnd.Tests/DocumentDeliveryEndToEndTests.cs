@@ -181,22 +181,11 @@ public sealed class DocumentDeliveryEndToEndTests : IClassFixture<DocumentDelive
     private async Task<Care> CareAsync()
     {
         var gpMailbox = $"{TestData.Unique("mt")}@medecin.test.mssante.fr";
-        var gp = await RoleAsync(gpMailbox);
-        var hospital = await RoleAsync($"{TestData.Unique("chu")}@chu.test.mssante.fr");
+        var gp = await WorkflowData.RoleAsync(_fhir, gpMailbox);
+        var hospital = await WorkflowData.RoleAsync(_fhir, $"{TestData.Unique("chu")}@chu.test.mssante.fr");
         var patient = DocumentData.InsPatient(DocumentData.NewNir()); // the shared record files documents by INS
         patient.GeneralPractitioner = [new ResourceReference(gp)];
         return new Care(await _fhir.CreateAsync(patient), gp, hospital, gpMailbox);
-    }
-
-    private async Task<string> RoleAsync(string mailbox)
-    {
-        var practitioner = await _fhir.CreateAsync(new Practitioner { Name = [new HumanName { Family = TestData.Unique("Dr"), Given = ["Alix"] }] });
-        var role = await _fhir.CreateAsync(new PractitionerRole
-        {
-            Practitioner = new ResourceReference($"Practitioner/{practitioner.Id}"),
-            Telecom = [new ContactPoint(ContactPoint.ContactPointSystem.Email, ContactPoint.ContactPointUse.Work, mailbox)],
-        });
-        return $"PractitionerRole/{role.Id}";
     }
 
     private async Task<DocumentReference> PostCrhAsync(Care care) => await _fhir.CreateAsync(new DocumentReference

@@ -9,9 +9,10 @@ public sealed record PpsCase(Patient Patient, string MtRole, string MtPractition
 
 public static class WorkflowData
 {
+    /// <summary>A practitioner and their PractitionerRole with an MSSanté mailbox; returns the role's reference.</summary>
     public static async Task<string> RoleAsync(FhirClient fhir, string mailbox)
     {
-        var practitioner = await fhir.CreateAsync(new Practitioner { Name = [new HumanName { Family = TestData.Unique("Dr") }] });
+        var practitioner = await fhir.CreateAsync(new Practitioner { Name = [new HumanName { Family = TestData.Unique("Dr"), Given = ["Alix"] }] });
         var role = await fhir.CreateAsync(new PractitionerRole
         {
             Practitioner = new ResourceReference($"Practitioner/{practitioner!.Id}"),

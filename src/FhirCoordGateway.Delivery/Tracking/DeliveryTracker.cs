@@ -31,7 +31,7 @@ public sealed class DeliveryTracker(IResourceStore store, UpdateHandler updates,
     public async Task<StoredDelivery?> ReadAsync(string id, CancellationToken ct)
     {
         var stored = await store.ReadAsync("Task", id, ct);
-        return stored is { Deleted: false, Json: { } json } ? new StoredDelivery((FhirTask)ResourceJson.Parse(json), stored.Version) : null;
+        return StoreReferences.As<FhirTask>(stored) is { } task ? new StoredDelivery(task, stored!.Version) : null;
     }
 
     /// <summary>Stores <paramref name="fresh"/> unless a Task with its id exists; returns what is stored and whether it is new.</summary>
