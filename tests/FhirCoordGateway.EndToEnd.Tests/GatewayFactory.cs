@@ -117,8 +117,8 @@ public sealed class GatewayCollection : ICollectionFixture<GatewayFactory>
 
 /// <summary>
 /// Test classes whose gateways run background work (Hangfire, change feed), in process or as worker processes: one
-/// at a time, because Hangfire keeps process-wide state (JobStorage.Current, global filters) that two live gateways
-/// in one process would share, and because subscription tests failed in full runs while a worker process ran beside them.
+/// at a time, because Hangfire keeps process-wide state (global job filters, its log provider) that two live gateways
+/// in one process would share, and because their timing assertions should not compete with other workers for the CPU.
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class BackgroundWorkCollection

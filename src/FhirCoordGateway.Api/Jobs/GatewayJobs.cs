@@ -1,4 +1,5 @@
 using Hangfire;
+using Hangfire.AspNetCore;
 using FhirCoordGateway.Delivery.Jobs;
 using FhirCoordGateway.Delivery.SecureMessaging;
 using Hangfire.Dashboard;
@@ -38,13 +39,15 @@ public static class GatewayJobs
         };
         // Its own pool: Hangfire's connections keep no state of ours and ours keep none of its.
         services.AddSingleton<JobStorage>(_ => new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, storageOptions), storageOptions));
+        // Likewise the activator: AddHangfire's default returns JobActivator.Current, the one of whichever gateway in
+        // the process resolved Hangfire's configuration last, so jobs could run (or fail, once it was disposed) with
+        // another gateway's services.
+        services.AddSingleton<JobActivator>(provider => new AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>()));
         services.AddHangfire(_ => { });
         if (jobs.RunServer)
         {
             services.AddHangfireServer((provider, o) =>
             {
-                // This application's activator, not the process-wide JobActivator.Current: jobs must run with the
-                // services (and database) of the gateway whose queue they came from.
                 o.Activator = provider.GetRequiredService<JobActivator>();
                 o.WorkerCount = jobs.WorkerCount;
                 o.SchedulePollingInterval = jobs.SchedulePollingInterval;
