@@ -183,9 +183,17 @@ public sealed class PostgresSubscriptionStore(NpgsqlDataSource dataSource) : ISu
         }
     }
 
-    public async Task RecordAttemptAsync(DeliveryAttempt attempt, long? deliveredThrough, int failures, DateTimeOffset? retryAt, CancellationToken ct)
+    public async Task RecordAttemptAsync(
+        DeliveryAttempt attempt, long? deliveredThrough, int failures, DateTimeOffset? retryAt, NewVersion? audit, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = audit is null ? null : await connection.BeginTransactionAsync(ct);
+        if (audit is not null)
+        {
+            await using var write = ResourceSql.WriteCommand(connection, audit, previous: null);
+            await write.ExecuteScalarAsync(ct);
+        }
+
         // One statement: the attempt row and the state it leaves are written together.
         await using var cmd = Sql.Command(connection, """
             WITH attempt AS (
@@ -203,6 +211,10 @@ public sealed class PostgresSubscriptionStore(NpgsqlDataSource dataSource) : ISu
         cmd.Parameters[5].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer;
         cmd.Parameters[11].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz;
         await cmd.ExecuteNonQueryAsync(ct);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(ct);
+        }
     }
 
     public async Task<IReadOnlyList<DeliveryAttempt>> ReadAttemptsAsync(string id, int max, CancellationToken ct)

@@ -87,8 +87,9 @@ public sealed class SubscriptionChangeConsumer(
     private async Task MatchAsync(ChangeEntry entry, List<SubscriptionSpec> candidates, List<NewSubscriptionEvent> events, CancellationToken ct)
     {
         var current = entry.Operation == ChangeOperation.Delete ? null : await ReadAsync(entry, entry.Version, ct);
+        // A delete is judged on the version it removed: also whether the subscription's owner could read it.
         var needsPrevious = entry.Version > 1
-            && candidates.Any(s => s.Topic?.NeedsPrevious == true || (!s.IsTopic && entry.Operation == ChangeOperation.Delete));
+            && candidates.Any(s => s.Topic?.NeedsPrevious == true || (entry.Operation == ChangeOperation.Delete && (!s.IsTopic || s.Owner is not null)));
         var previous = needsPrevious ? await ReadAsync(entry, entry.Version - 1, ct) : null;
         foreach (var spec in candidates)
         {

@@ -1,4 +1,5 @@
 using FhirCoordGateway.Core.Interactions;
+using FhirCoordGateway.Core.Security.Audit;
 using FhirCoordGateway.Core.Storage;
 using FhirCoordGateway.Core.Subscriptions;
 using Hangfire;
@@ -27,7 +28,8 @@ public sealed class SubscriptionDeliveryJob(
     ISubscriptionDeliveryQueue queue,
     SubscriptionOptions options,
     TimeProvider clock,
-    ILogger<SubscriptionDeliveryJob> logger)
+    ILogger<SubscriptionDeliveryJob> logger,
+    AuditRecorder? audit = null)
 {
     private enum Step
     {
@@ -110,7 +112,7 @@ public sealed class SubscriptionDeliveryJob(
             ? builder.Notification(spec, SubscriptionStatusCodes.Requested, "handshake", state.EventsSinceStart, [], clock.GetUtcNow())
             : null;
         var result = await sender.SendAsync(spec, body, ct);
-        await RecordAsync(state, NotificationKind.Handshake, null, result, result.Succeeded ? 0 : 1, null, ct);
+        await RecordAsync(state, NotificationKind.Handshake, null, result, result.Succeeded ? 0 : 1, null, Audit(spec, [], result, final: true), ct);
         var status = result.Succeeded ? SubscriptionStatusCodes.Active : SubscriptionStatusCodes.Error;
         await statusWriter.WriteAsync(state.Id, state.ResourceVersion, status, result.Succeeded ? null : "Handshake failed: " + result.Error, ct);
         logger.LogInformation("Handshake of Subscription {SubscriptionId}: {Status}", state.Id, status);
@@ -123,7 +125,7 @@ public sealed class SubscriptionDeliveryJob(
             ? builder.Notification(spec, state.Status, "heartbeat", state.EventsSinceStart, [], clock.GetUtcNow())
             : null;
         var result = await sender.SendAsync(spec, body, ct);
-        var step = await AfterSendAsync(state, NotificationKind.Heartbeat, null, result, ct);
+        var step = await AfterSendAsync(state, spec, NotificationKind.Heartbeat, null, [], result, ct);
         return step == Step.More ? Step.Done : step;
     }
 
@@ -135,22 +137,25 @@ public sealed class SubscriptionDeliveryJob(
             ? builder.Notification(spec, state.Status, "event-notification", state.EventsSinceStart, withFocus, clock.GetUtcNow())
             : withFocus[0].Focus; // R4 classic: the resource itself, or an empty POST for payload none
         var result = await sender.SendAsync(spec, body, ct);
-        return await AfterSendAsync(state, NotificationKind.EventNotification, events, result, ct);
+        var sent = withFocus.Where(e => !e.Withheld && spec.Content != PayloadContent.Empty).Select(e => $"{e.Event.FocusReference}/_history/{e.Event.FocusVersion}").ToList();
+        return await AfterSendAsync(state, spec, NotificationKind.EventNotification, events, sent, result, ct);
     }
 
+    /// <param name="sent">References of the focus versions the notification named (for its AuditEvent).</param>
     private async Task<Step> AfterSendAsync(
-        SubscriptionState state, NotificationKind kind, IReadOnlyList<SubscriptionEvent>? events, SendResult result, CancellationToken ct)
+        SubscriptionState state, SubscriptionSpec spec, NotificationKind kind, IReadOnlyList<SubscriptionEvent>? events, IReadOnlyList<string> sent,
+        SendResult result, CancellationToken ct)
     {
         if (result.Succeeded)
         {
-            await RecordAsync(state, kind, events, result, 0, null, ct);
+            await RecordAsync(state, kind, events, result, 0, null, Audit(spec, sent, result, final: true), ct);
             return Step.More;
         }
 
         var failures = state.Failures + 1;
         if (failures >= options.MaxAttempts)
         {
-            await RecordAsync(state, kind, events, result, failures, null, ct);
+            await RecordAsync(state, kind, events, result, failures, null, Audit(spec, sent, result, final: true), ct);
             await statusWriter.WriteAsync(state.Id, state.ResourceVersion, SubscriptionStatusCodes.Error,
                 $"{failures} failed attempts in a row; last: {result.Error}", ct);
             logger.LogWarning("Subscription {SubscriptionId} is in error after {Failures} failed attempts", state.Id, failures);
@@ -158,7 +163,7 @@ public sealed class SubscriptionDeliveryJob(
         }
 
         var delay = Backoff(failures);
-        await RecordAsync(state, kind, events, result, failures, clock.GetUtcNow() + delay, ct);
+        await RecordAsync(state, kind, events, result, failures, clock.GetUtcNow() + delay, Audit(spec, sent, result, final: false), ct);
         queue.Schedule(state.Id, delay);
         logger.LogInformation("Delivery to Subscription {SubscriptionId} failed ({Failures}); retry in {DelayMs} ms",
             state.Id, failures, (long)delay.TotalMilliseconds);
@@ -169,11 +174,21 @@ public sealed class SubscriptionDeliveryJob(
     private TimeSpan Backoff(int failures) =>
         TimeSpan.FromTicks(Math.Min(options.RetryMaxDelay.Ticks, options.RetryBaseDelay.Ticks * (1L << Math.Min(failures - 1, 30))));
 
+    /// <param name="attemptAudit">The attempt's AuditEvent, written with the attempt (null with security off).</param>
     private Task RecordAsync(
         SubscriptionState state, NotificationKind kind, IReadOnlyList<SubscriptionEvent>? events, SendResult result, int failures,
-        DateTimeOffset? retryAt, CancellationToken ct) =>
+        DateTimeOffset? retryAt, NewVersion? attemptAudit, CancellationToken ct) =>
         subscriptions.RecordAttemptAsync(
             new DeliveryAttempt(state.Id, kind, events?[0].EventNumber, events?[^1].EventNumber, clock.GetUtcNow(),
                 result.HttpStatus, result.Error, result.Succeeded, result.ElapsedMs),
-            result.Succeeded ? events?[^1].EventNumber : null, failures, retryAt, ct);
+            result.Succeeded ? events?[^1].EventNumber : null, failures, retryAt, attemptAudit, ct);
+
+    /// <summary>
+    /// The AuditEvent of one notification attempt (issue 8): the Subscription and the focus versions named, sent to the
+    /// endpoint (without its query), and the outcome; a failure is final (<paramref name="final"/>) or retried later.
+    /// </summary>
+    private NewVersion? Audit(SubscriptionSpec spec, IReadOnlyList<string> sent, SendResult result, bool final) =>
+        audit?.ForTransmission(new TransmissionRecord(
+            "rest-hook", TransmissionRecord.EndpointOf(spec.Endpoint), [$"Subscription/{spec.Id}", .. sent], null,
+            result.Succeeded ? TransmissionOutcome.Succeeded : final ? TransmissionOutcome.Failed : TransmissionOutcome.WillRetry, result.Error));
 }

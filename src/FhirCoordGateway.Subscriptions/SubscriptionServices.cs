@@ -22,6 +22,7 @@ public static class SubscriptionServices
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<SubscriptionOptions>>().Value);
         services.AddSingleton<SubscriptionReader>();
+        services.AddSingleton<IVersionRule>(sp => new SubscriptionOwnerRule(sp.GetService<Core.Security.RequestSecurityAccessor>()));
         services.TryAddSingleton(sp => new SearchMatcher(sp.GetRequiredService<SearchIndexer>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<SubscriptionEvaluator>();
         services.AddSingleton<SubscriptionOperations>();

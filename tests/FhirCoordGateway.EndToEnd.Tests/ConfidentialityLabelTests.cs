@@ -1,4 +1,5 @@
 using System.Net;
+using FhirCoordGateway.Api.Security;
 using FhirCoordGateway.Core.Security;
 using Hl7.Fhir.Model;
 
@@ -85,5 +86,58 @@ public sealed class ConfidentialityLabelTests(GatewayFactory gateway) : IAsyncLi
         var body = await everything.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.OK, everything.StatusCode);
         Assert.All(_ids, p => Assert.Equal(!hidden.Contains(p.Key), body.Contains(p.Value, StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task GivenDocumentMaskedFromProfessionals_WhenItsAuthorReadsOrSearches_ThenTheyStillSeeIt()
+    {
+        var admin = gateway.Fhir();
+        var author = (await admin.CreateAsync(new Practitioner { Name = [new HumanName { Family = "Auteur" }] }))!;
+        var type = TestData.Unique("authored-type");
+        var inLabel = await CreateMaskedAsync(admin, type, $"Practitioner/{author.Id}", inMeta: false);
+        var inMeta = await CreateMaskedAsync(admin, type, $"Practitioner/{author.Id}/_history/1", inMeta: true);
+        var authorToken = TestTokens.Token(new TokenRequest("user/*.rs", Role: "professional") { FhirUser = $"Practitioner/{author.Id}" });
+        var otherToken = TestTokens.Token(new TokenRequest("user/*.rs", Role: "professional") { FhirUser = "Practitioner/someone-else-7c1" });
+        using var authorHttp = gateway.ClientWith(authorToken);
+        using var otherHttp = gateway.ClientWith(otherToken);
+
+        var authorSearch = (await gateway.FhirWith(authorToken).SearchAsync<DocumentReference>([$"type={type}"]))!;
+        var otherSearch = (await gateway.FhirWith(otherToken).SearchAsync<DocumentReference>([$"type={type}"]))!;
+        var authorRevinclude = (await gateway.FhirWith(authorToken).SearchAsync<Patient>([$"_id={_patient.Id}", "_revinclude=DocumentReference:subject"]))!;
+
+        foreach (var id in new[] { inLabel, inMeta })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await authorHttp.GetAsync($"/fhir/DocumentReference/{id}")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await otherHttp.GetAsync($"/fhir/DocumentReference/{id}")).StatusCode);
+            Assert.Contains(authorRevinclude.Entry, e => e.Resource.Id == id);
+        }
+
+        Assert.Equal(new[] { inLabel, inMeta }.Order(), authorSearch.Entry.Select(e => e.Resource.Id).Order());
+        Assert.Empty(otherSearch.Entry);
+        // The author's exception is for MASQUE_PS only: the document masked from everyone else stays hidden from others.
+        Assert.DoesNotContain(authorRevinclude.Entry, e => e.Resource.Id == _ids[ResourceVisibility.HiddenFromProfessionals]);
+    }
+
+    private async Task<string> CreateMaskedAsync(Hl7.Fhir.Rest.FhirClient admin, string type, string author, bool inMeta)
+    {
+        var document = new DocumentReference
+        {
+            Status = DocumentReferenceStatus.Current,
+            Type = new CodeableConcept("http://test.example.org/doc-type", type),
+            Subject = new ResourceReference($"Patient/{_patient.Id}"),
+            Author = [new ResourceReference(author)],
+            Content = [new DocumentReference.ContentComponent { Attachment = new Attachment { ContentType = "text/plain", Data = "test"u8.ToArray() } }],
+        };
+        var label = new Coding(ResourceVisibility.VisibilitySystem, ResourceVisibility.HiddenFromProfessionals);
+        if (inMeta)
+        {
+            document.Meta = new Meta { Security = [label] };
+        }
+        else
+        {
+            document.SecurityLabel.Add(new CodeableConcept { Coding = [label] });
+        }
+
+        return (await admin.CreateAsync(document))!.Id;
     }
 }

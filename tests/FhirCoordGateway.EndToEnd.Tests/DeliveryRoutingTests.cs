@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using FhirCoordGateway.Delivery;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Rest;
+using Hl7.Fhir.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using FhirTask = Hl7.Fhir.Model.Task;
 
@@ -93,6 +94,44 @@ public sealed class DeliveryRoutingTests : IClassFixture<DeliveryRoutingTests.Ga
         Assert.DoesNotContain(_gateway.SharedRecord.Calls, c => c.DocumentId == document.Id && c.EarlierAttemptUnknown);
     }
 
+    /// <summary>The AuditEvents of the gateway's own transmissions (DICOM "Export"), not those of the test's reads.</summary>
+    private const string Transmissions = "type=http://dicom.nema.org/resources/ontology/DCM|110106";
+
+    [Fact]
+    public async Task Every_delivery_attempt_leaves_an_AuditEvent_committed_with_the_delivery_state()
+    {
+        var care = await CareCircleAsync();
+        _gateway.SharedRecord.FailNext(1, transient: true);
+        var document = await PostDocumentAsync(care.Patient, author: care.HospitalRole);
+
+        var tasks = await WaitForDeliveriesAsync(document, 3, t => t.Status == FhirTask.TaskStatus.Completed);
+
+        // No waiting: each attempt's AuditEvent was committed with the Task version that recorded the attempt.
+        var auditor = _gateway.Factory.FhirWith(TestTokens.Token("system/AuditEvent.rs", clientId: "auditor-delivery"));
+        foreach (var task in tasks)
+        {
+            var audits = (await auditor.SearchAsync<AuditEvent>([$"entity=Task/{task.Id}", Transmissions]))!.Entry.Select(e => (AuditEvent)e.Resource)
+                .OrderBy(a => a.Recorded).ToList();
+            var shared = task.Code.Coding[0].Code == "shared-record";
+            Assert.Equal(shared ? [AuditEvent.AuditEventOutcome.N4, AuditEvent.AuditEventOutcome.N0] : [AuditEvent.AuditEventOutcome.N0], audits.Select(a => a.Outcome));
+            Assert.All(audits, a =>
+            {
+                Assert.Equal("110106", a.Type.Code);
+                Assert.Equal(task.Code.Coding[0].Code, a.Subtype.Single().Code);
+                Assert.Equal("fhircoord-gateway", a.Agent.Single(x => x.Requestor == true).Who.Identifier.Value);
+                Assert.Equal(shared ? "shared-record" : ((FhirString)task.Input.Single(i => i.Type.Coding[0].Code == "address").Value).Value,
+                    a.Agent.Single(x => x.Requestor == false).Who.Identifier.Value);
+                Assert.Contains(a.Entity, e => e.What.Reference == $"DocumentReference/{document.Id}/_history/1");
+                Assert.Contains(a.Entity, e => e.What.Reference == $"Patient/{care.Patient.Id}" && e.Role.Code == "1");
+                Assert.DoesNotContain("%PDF", FhirJsonSerializer.Default.SerializeToString(a), StringComparison.Ordinal);
+            });
+            if (shared)
+            {
+                Assert.Equal("503 from the shared record", audits[0].OutcomeDesc);
+            }
+        }
+    }
+
     [Fact]
     public async Task A_permanent_failure_fails_fast_and_retry_requeues_it()
     {
@@ -106,6 +145,9 @@ public sealed class DeliveryRoutingTests : IClassFixture<DeliveryRoutingTests.Ga
         Assert.Contains("refused", failed.StatusReason.Text);
         var failedSearch = await _fhir.SearchAsync<FhirTask>([$"focus=DocumentReference/{document.Id}", "status=failed"]);
         Assert.Single(failedSearch!.Entry);
+        var auditor = _gateway.Factory.FhirWith(TestTokens.Token("system/AuditEvent.rs", clientId: "auditor-delivery"));
+        var failedAudit = Assert.Single((await auditor.SearchAsync<AuditEvent>([$"entity=Task/{failed.Id}", Transmissions]))!.Entry);
+        Assert.Equal(AuditEvent.AuditEventOutcome.N8, ((AuditEvent)failedAudit.Resource).Outcome);
 
         var requeued = await RetryAsync(failed.Id);
         Assert.Equal(FhirTask.TaskStatus.Ready, ((FhirTask)requeued!).Status);

@@ -54,7 +54,7 @@ public class SubscriptionStoreTests(PostgresFixture fixture)
     {
         var id = Writer.UniqueId("sub-retry");
         await _store.SaveAsync(id, 1, "active", "{}", default);
-        await _store.RecordAttemptAsync(new DeliveryAttempt(id, NotificationKind.EventNotification, 1, 2, At, 503, "HTTP 503", false, 12), null, 3, At.AddMinutes(5), default);
+        await _store.RecordAttemptAsync(new DeliveryAttempt(id, NotificationKind.EventNotification, 1, 2, At, 503, "HTTP 503", false, 12), null, 3, At.AddMinutes(5), null, default);
 
         var failed = await _store.GetAsync(id, default);
         await _store.SaveAsync(id, 2, "requested", "{}", default);
@@ -72,8 +72,8 @@ public class SubscriptionStoreTests(PostgresFixture fixture)
         var id = Writer.UniqueId("sub-ok");
         await _store.SaveAsync(id, 1, "active", "{}", default);
 
-        await _store.RecordAttemptAsync(new DeliveryAttempt(id, NotificationKind.EventNotification, 1, 5, At, 200, null, true, 3), 5, 0, null, default);
-        await _store.RecordAttemptAsync(new DeliveryAttempt(id, NotificationKind.Heartbeat, null, null, At.AddSeconds(1), 200, null, true, 3), null, 0, null, default);
+        await _store.RecordAttemptAsync(new DeliveryAttempt(id, NotificationKind.EventNotification, 1, 5, At, 200, null, true, 3), 5, 0, null, null, default);
+        await _store.RecordAttemptAsync(new DeliveryAttempt(id, NotificationKind.Heartbeat, null, null, At.AddSeconds(1), 200, null, true, 3), null, 0, null, null, default);
 
         var state = await _store.GetAsync(id, default);
         Assert.Equal((5L, At.AddSeconds(1)), (state!.DeliveredThrough, state.LastSentAt));

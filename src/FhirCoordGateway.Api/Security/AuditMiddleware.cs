@@ -5,32 +5,56 @@ using Microsoft.Extensions.Options;
 namespace FhirCoordGateway.Api.Security;
 
 /// <summary>
-/// After each request, queues the AuditEvent of what it did, unless its writes already committed one holding
-/// every access: reads, searches, failed writes and refusals (401/403) alike. The anonymous paths are not
-/// audited. Sits outside the outcome middleware, so that it sees the final status.
+/// Records the AuditEvent of what each request did, unless its writes already committed one holding every access:
+/// reads, searches, failed writes and refusals (401/403) alike. The AuditEvent is committed when the answer is about
+/// to start (<c>OnStarting</c>), so no answer leaves without its trail; an answer that never starts (the client went
+/// away) is still recorded, without waiting. The anonymous paths are not audited. Sits outside the outcome
+/// middleware, so that it sees the final status.
 /// </summary>
 public sealed class AuditMiddleware(RequestDelegate next, AuditRecorder recorder, IOptions<SecurityOptions> options)
 {
     public async Task InvokeAsync(HttpContext http)
     {
+        if (AuthenticationRequiredMiddleware.IsAnonymous(http.Request.Path))
+        {
+            await next(http);
+            return;
+        }
+
+        // Whichever comes first records: the answer starting, or the end of a request whose answer never started.
+        var claimed = 0;
+        http.Response.OnStarting(() =>
+            Interlocked.Exchange(ref claimed, 1) == 0 && Record(http) is { } record ? recorder.RecordAsync(record) : Task.CompletedTask);
         try
         {
             await next(http);
+            if (!http.Response.HasStarted && !http.RequestAborted.IsCancellationRequested)
+            {
+                // An answer without a body starts only after the pipeline: start it here, so its AuditEvent is committed first.
+                await http.Response.StartAsync(http.RequestAborted);
+            }
         }
         finally
         {
-            if (!AuthenticationRequiredMiddleware.IsAnonymous(http.Request.Path) && !http.RequestAborted.IsCancellationRequested)
+            if (Interlocked.Exchange(ref claimed, 1) == 0 && Record(http) is { } record)
             {
-                var security = http.Features.Get<RequestSecurity>();
-                if (security is null || security.NeedsAudit)
-                {
-                    var access = security?.Access
-                        ?? (http.User.Identity?.IsAuthenticated == true ? RequestAccess.From(http.User, options.Value.AdminScope) : null);
-                    await recorder.AfterRequest(new AuditRecord(
-                        access, security?.Request, http.Response.StatusCode, Entities(security), http.TraceIdentifier), CancellationToken.None);
-                }
+                recorder.RecordLater(record);
             }
         }
+    }
+
+    /// <summary>The request's AuditEvent content, or null when its writes' transaction already recorded every access.</summary>
+    private AuditRecord? Record(HttpContext http)
+    {
+        var security = http.Features.Get<RequestSecurity>();
+        if (security is { NeedsAudit: false })
+        {
+            return null;
+        }
+
+        var access = security?.Access
+            ?? (http.User.Identity?.IsAuthenticated == true ? RequestAccess.From(http.User, options.Value.AdminScope) : null);
+        return new AuditRecord(access, security?.Request, http.Response.StatusCode, Entities(security), http.TraceIdentifier);
     }
 
     /// <summary>What the request touched; for a refused or failed one, what it asked for.</summary>
@@ -43,7 +67,7 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditRecorder recorder
     };
 }
 
-/// <summary>Writes the queued AuditEvents in the background, and the last ones at shutdown.</summary>
+/// <summary>The single writer of request AuditEvents (group commit, <see cref="AuditRecorder"/>), to the last one at shutdown.</summary>
 public sealed class AuditWriterService(AuditRecorder recorder, Core.Storage.IResourceStore store, ILogger<AuditWriterService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -28,6 +28,8 @@ public static class AuthenticationServices
             var keys = issuers.ToDictionary(i => i.Issuer, i => SigningKeys.Of(i), StringComparer.Ordinal);
             var audiences = issuers.ToDictionary(i => i.Issuer, i => i.Audiences.ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
             jwt.MapInboundClaims = false;
+            jwt.TokenHandlers.Clear();
+            jwt.TokenHandlers.Add(new CachingJsonWebTokenHandler(TimeProvider.System) { MapInboundClaims = false });
             jwt.RequireHttpsMetadata = false;
             jwt.TokenValidationParameters = new TokenValidationParameters
             {

@@ -65,8 +65,27 @@ public sealed class SearchMatcher(SearchIndexer indexer, TimeProvider? clock = n
         })),
         MissingCriterion m => Present(m, rows) != m.Missing,
         CompartmentCriterion cp => InCompartment(cp, resource, rows),
+        AnyOfCriterion any => AnyOf(any, resource, rows),
         _ => null, // chains, _has and composites need the store
     };
+
+    /// <summary>True when one alternative holds entirely, false when each has a failing criterion, else undecided.</summary>
+    private bool? AnyOf(AnyOfCriterion any, Resource resource, SearchIndexRows rows)
+    {
+        var undecided = false;
+        foreach (var alternative in any.Alternatives)
+        {
+            var results = alternative.Select(c => Match(c, resource, rows)).ToList();
+            if (results.All(r => r == true))
+            {
+                return true;
+            }
+
+            undecided |= !results.Contains(false);
+        }
+
+        return undecided ? null : false;
+    }
 
     /// <summary>The owner itself, or a resource referring to it through one of the compartment's parameters (as the SQL).</summary>
     private static bool InCompartment(CompartmentCriterion cp, Resource resource, SearchIndexRows rows)

@@ -222,6 +222,12 @@ public sealed record CompositeCriterion(string Parameter, IReadOnlyList<Composit
 /// </summary>
 public sealed record CompartmentCriterion(string CompartmentType, string Id) : SearchCriterion("_compartment");
 
+/// <summary>
+/// Server-set only (a <see cref="SearchRestriction"/>, never parsed from a request): satisfied when every criterion
+/// of at least one alternative is, e.g. "not labelled MASQUE_PS, or authored by the caller" (ADR 0012).
+/// </summary>
+public sealed record AnyOfCriterion(IReadOnlyList<IReadOnlyList<SearchCriterion>> Alternatives) : SearchCriterion("_anyOf");
+
 /// <summary>A deterministic text for a query, used as the lock key of conditional interactions.</summary>
 public static class SearchQueryKey
 {
@@ -247,6 +253,7 @@ public static class SearchQueryKey
         HasCriterion h => "_has:" + h.SourceType + ":" + h.ReferenceParameter + ":" + Of(h.Inner),
         CompositeCriterion co => co.Parameter + "=" + Join(co.Values.Select(v => v.ToString())),
         CompartmentCriterion cp => "_compartment=" + cp.CompartmentType + "/" + cp.Id,
+        AnyOfCriterion any => "_anyOf=(" + string.Join(")|(", any.Alternatives.Select(a => string.Join('&', a.Select(Of).Order(StringComparer.Ordinal)))) + ")",
         _ => c.ToString(),
     };
 

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using FhirCoordGateway.Core.Search;
+using FhirCoordGateway.Core.Search.Parameters;
 
 namespace FhirCoordGateway.Core.Security;
 
@@ -59,6 +60,12 @@ public sealed class RequestAccess
     public string? Subject { get; }
 
     public string? FhirUser { get; }
+
+    /// <summary>
+    /// <see cref="FhirUser"/> in the form the search index keeps references (<c>Type/id</c> for a relative one, the URL
+    /// otherwise), or null without the claim: what a DocumentReference's author is compared with (ADR 0012).
+    /// </summary>
+    public ReferenceIndexEntry? FhirUserReference => FhirUser is { Length: > 0 } user ? ReferenceSearchParameter.Parse(user) : null;
 
     /// <summary>True with the administration scope (reindexing, the Hangfire dashboard).</summary>
     public bool IsAdmin { get; }

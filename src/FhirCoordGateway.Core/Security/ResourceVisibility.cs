@@ -1,5 +1,6 @@
 using FhirCoordGateway.Core.Interactions;
 using FhirCoordGateway.Core.Search;
+using FhirCoordGateway.Core.Search.Parameters;
 using FhirCoordGateway.Core.Storage;
 using Hl7.Fhir.Model;
 
@@ -52,8 +53,29 @@ public sealed class ResourceVisibility(SearchIndexer indexer)
         }
 
         var resource = ResourceJson.Parse(stored.Json);
-        return (confined || InCompartment(resource, access.Patient!)) && !(mayBeLabelled && HasLabel(resource, hidden));
+        return (confined || InCompartment(resource, access.Patient!)) && !(mayBeLabelled && Hides(access, resource, hidden));
     }
+
+    /// <summary>As <see cref="CanSee(RequestAccess, StoredResource, ScopePermissions, bool)"/> for a resource already parsed (read permission).</summary>
+    public bool CanSee(RequestAccess access, Resource resource)
+    {
+        var level = access.Level(resource.TypeName, ScopePermissions.Read);
+        return level != AccessLevel.Denied
+            && (level == AccessLevel.Full || InCompartment(resource, access.Patient!))
+            && !Hides(access, resource, HiddenLabels(access.Role));
+    }
+
+    /// <summary>
+    /// A label of <paramref name="hidden"/> is on the resource and no exception lifts it: the DMP lets the author of a
+    /// document masked from professionals (<c>MASQUE_PS</c>) still see it, the author being the token's <c>fhirUser</c>.
+    /// </summary>
+    private static bool Hides(RequestAccess access, Resource resource, IReadOnlyList<string> hidden) =>
+        HasLabel(resource, hidden) && !(access.Role == CallerRole.Professional && IsAuthor(resource, access.FhirUserReference));
+
+    /// <summary>A DocumentReference with <paramref name="user"/> among its authors, compared as the search index compares references.</summary>
+    public static bool IsAuthor(Resource resource, ReferenceIndexEntry? user) =>
+        user is not null && resource is DocumentReference document
+        && document.Author.Any(a => a.Reference is { Length: > 0 } author && ReferenceSearchParameter.Parse(author) == user);
 
     /// <summary>
     /// What the caller may see of the results of a search restricted by <see cref="SearchAccess"/> (so already in

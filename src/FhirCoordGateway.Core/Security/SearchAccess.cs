@@ -48,7 +48,8 @@ public static class SearchAccess
         }
 
         IReadOnlyList<SearchCriterion> compartment = access.Patient is { } patient ? [new CompartmentCriterion("Patient", patient)] : [];
-        IReadOnlyList<SearchCriterion> documentLabels = [.. hidden.Select(label => NotLabelled("security-label", label))];
+        IReadOnlyList<SearchCriterion> labels = [.. hidden.Select(label => NotLabelled("_security", label))];
+        var documentLabels = DocumentLabels(access, hidden);
         var byType = new Dictionary<string, IReadOnlyList<SearchCriterion>>(StringComparer.Ordinal);
         foreach (var type in Interactions.ResourceTypes.All)
         {
@@ -56,11 +57,28 @@ public static class SearchAccess
             if (level != AccessLevel.Denied)
             {
                 IReadOnlyList<SearchCriterion> own = level == AccessLevel.Compartment ? compartment : [];
-                byType[type] = type == "DocumentReference" ? [.. own, .. documentLabels] : own;
+                byType[type] = type == "DocumentReference" ? [.. own, .. documentLabels] : [.. own, .. labels];
             }
         }
 
-        return new SearchRestriction(byType, OtherTypesAllowed: false) { Everywhere = [.. hidden.Select(label => NotLabelled("_security", label))] };
+        return new SearchRestriction(byType, OtherTypesAllowed: false);
+    }
+
+    /// <summary>
+    /// A DocumentReference is hidden by a label in <c>meta.security</c> or <c>securityLabel</c>; a professional's own
+    /// documents (author = the token's fhirUser) stay visible to them despite <c>MASQUE_PS</c> (ADR 0012).
+    /// </summary>
+    private static IReadOnlyList<SearchCriterion> DocumentLabels(RequestAccess access, IReadOnlyList<string> hidden)
+    {
+        IReadOnlyList<SearchCriterion> notLabelled =
+            [.. hidden.SelectMany(label => new[] { NotLabelled("_security", label), NotLabelled("security-label", label) })];
+        if (access.Role != CallerRole.Professional || notLabelled.Count == 0 || access.FhirUserReference is not { } user)
+        {
+            return notLabelled;
+        }
+
+        IReadOnlyList<SearchCriterion> authored = [new ReferenceCriterion("author", [new ReferenceValue(user.TargetType, user.TargetId, user.Url)])];
+        return [new AnyOfCriterion([notLabelled, authored])];
     }
 
     private static TokenCriterion NotLabelled(string parameter, string code) =>

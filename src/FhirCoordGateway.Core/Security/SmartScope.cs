@@ -103,6 +103,13 @@ public sealed record SmartScope(ScopeContext Context, string ResourceType, Scope
         return result;
     }
 
+    /// <summary>The scope in SMART v2 form (<c>patient/Observation.rs</c>), which <see cref="TryParse"/> reads back.</summary>
+    public override string ToString()
+    {
+        var letters = string.Concat("cruds".Where((_, i) => Permissions.HasFlag((ScopePermissions)(1 << i))));
+        return $"{Context.ToString().ToLowerInvariant()}/{ResourceType}.{letters}";
+    }
+
     /// <summary>
     /// True when this scope covers <paramref name="type"/>. The wildcard never covers AuditEvent: reading the
     /// audit trail takes an explicit <c>AuditEvent</c> scope (the auditor's, ADR 0011).

@@ -83,9 +83,10 @@ public interface ISubscriptionStore
 
     /// <summary>
     /// Records an attempt and the state it leaves: events delivered through <paramref name="deliveredThrough"/>
-    /// (when it succeeded), the failure count and the time of the next retry.
+    /// (when it succeeded), the failure count and the time of the next retry; and, in the same transaction, the
+    /// attempt's AuditEvent version when there is one (<paramref name="audit"/>, issue 8).
     /// </summary>
-    Task RecordAttemptAsync(DeliveryAttempt attempt, long? deliveredThrough, int failures, DateTimeOffset? retryAt, CancellationToken ct);
+    Task RecordAttemptAsync(DeliveryAttempt attempt, long? deliveredThrough, int failures, DateTimeOffset? retryAt, NewVersion? audit, CancellationToken ct);
 
     /// <summary>The latest attempts, newest first.</summary>
     Task<IReadOnlyList<DeliveryAttempt>> ReadAttemptsAsync(string id, int max, CancellationToken ct);

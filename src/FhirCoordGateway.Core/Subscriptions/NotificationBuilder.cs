@@ -5,7 +5,11 @@ using Hl7.Fhir.Model;
 namespace FhirCoordGateway.Core.Subscriptions;
 
 /// <summary>An event with the focus version it points to (null when not loaded: empty payloads, deletions).</summary>
-public sealed record EventWithFocus(SubscriptionEvent Event, Resource? Focus);
+public sealed record EventWithFocus(SubscriptionEvent Event, Resource? Focus)
+{
+    /// <summary>The focus may not go to this subscriber (ADR 0012): the event keeps its number and time, never its focus.</summary>
+    public bool Withheld { get; init; }
+}
 
 /// <summary>
 /// Builds the backport notification Bundles and the SubscriptionStatus Parameters (profile
@@ -17,7 +21,10 @@ public sealed class NotificationBuilder(SubscriptionOptions options)
     private string Ref(string relative) => options.BaseUrl is { Length: > 0 } b ? $"{b.TrimEnd('/')}/{relative}" : relative;
 
     /// <summary>The SubscriptionStatus: counters, status, type, and one notification-event per event.</summary>
-    public Parameters Status(SubscriptionSpec spec, string status, string type, long eventsSinceStart, IEnumerable<SubscriptionEvent> events, string? error = null)
+    /// <param name="withheld">Numbers of the events whose focus is withheld from this subscriber.</param>
+    public Parameters Status(
+        SubscriptionSpec spec, string status, string type, long eventsSinceStart, IEnumerable<SubscriptionEvent> events, string? error = null,
+        IReadOnlySet<long>? withheld = null)
     {
         var parameters = new Parameters { Id = Guid.NewGuid().ToString(), Meta = new Meta { Profile = [BackportUrls.StatusProfile] } };
         parameters.Parameter.Add(new() { Name = "subscription", Value = new ResourceReference(Ref($"Subscription/{spec.Id}")) });
@@ -34,7 +41,7 @@ public sealed class NotificationBuilder(SubscriptionOptions options)
             var part = new Parameters.ParameterComponent { Name = "notification-event" };
             part.Part.Add(new() { Name = "event-number", Value = new FhirString(Number(e.EventNumber)) });
             part.Part.Add(new() { Name = "timestamp", Value = new Instant(e.OccurredAt) });
-            if (spec.Content != PayloadContent.Empty)
+            if (spec.Content != PayloadContent.Empty && withheld?.Contains(e.EventNumber) != true)
             {
                 part.Part.Add(new() { Name = "focus", Value = new ResourceReference(Ref($"{e.FocusReference}/_history/{e.FocusVersion}")) });
             }
@@ -54,7 +61,8 @@ public sealed class NotificationBuilder(SubscriptionOptions options)
     public Bundle Notification(SubscriptionSpec spec, string status, string type, long eventsSinceStart, IReadOnlyList<EventWithFocus> events, DateTimeOffset now)
     {
         var bundle = new Bundle { Id = Guid.NewGuid().ToString(), Type = Bundle.BundleType.History, Timestamp = now };
-        var statusResource = Status(spec, status, type, eventsSinceStart, events.Select(e => e.Event));
+        var statusResource = Status(spec, status, type, eventsSinceStart, events.Select(e => e.Event),
+            withheld: events.Where(e => e.Withheld).Select(e => e.Event.EventNumber).ToHashSet());
         bundle.Entry.Add(new Bundle.EntryComponent
         {
             FullUrl = "urn:uuid:" + statusResource.Id,
@@ -68,7 +76,7 @@ public sealed class NotificationBuilder(SubscriptionOptions options)
             return bundle;
         }
 
-        foreach (var (e, focus) in events)
+        foreach (var (e, focus) in events.Where(e => !e.Withheld))
         {
             var entry = new Bundle.EntryComponent
             {

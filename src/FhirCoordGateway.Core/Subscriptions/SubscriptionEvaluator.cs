@@ -1,4 +1,5 @@
 using FhirCoordGateway.Core.Search;
+using FhirCoordGateway.Core.Security;
 using FhirCoordGateway.Core.Storage;
 using Hl7.Fhir.Model;
 
@@ -14,12 +15,25 @@ namespace FhirCoordGateway.Core.Subscriptions;
 // cannot decide alone (chains, _has, composites) is asked of the store, restricted to the resource's _id: that
 // reads the current version, which may already be newer than the change when writes follow each other fast.
 // The alternative (evaluating against historical index rows) would need an index of every version.
-public sealed class SubscriptionEvaluator(SearchMatcher matcher, SearchIndexer indexer, IResourceStore store)
+public sealed class SubscriptionEvaluator(SearchMatcher matcher, SearchIndexer indexer, IResourceStore store, ResourceVisibility? visibility = null)
 {
     /// <summary>Index rows per resource instance: one change is matched against many subscriptions, extracted once.</summary>
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Resource, SearchIndexRows> _rows = new();
 
-    public async Task<bool> MatchesAsync(SubscriptionSpec spec, ChangeEntry change, Resource? current, Resource? previous, CancellationToken ct)
+    /// <summary>
+    /// Also false when the subscription's owner could not read the change's focus (<paramref name="current"/>, or
+    /// <paramref name="previous"/> for a delete): a labelled document or another patient's resource makes no event
+    /// at all for them, so neither a notification nor <c>$events</c> can carry it (ADR 0012).
+    /// </summary>
+    public async Task<bool> MatchesAsync(SubscriptionSpec spec, ChangeEntry change, Resource? current, Resource? previous, CancellationToken ct) =>
+        await MatchesCriteriaAsync(spec, change, current, previous, ct) && OwnerSees(spec, change.ResourceType, current ?? previous);
+
+    /// <summary>Whether the owner may read <paramref name="focus"/>; a delete whose removed version is unknown only for an owner with full access.</summary>
+    public bool OwnerSees(SubscriptionSpec spec, string type, Resource? focus) =>
+        spec.Owner is not { } owner || visibility is null
+        || (focus is null ? owner.Level(type, ScopePermissions.Read) == AccessLevel.Full : visibility.CanSee(owner, focus));
+
+    private async Task<bool> MatchesCriteriaAsync(SubscriptionSpec spec, ChangeEntry change, Resource? current, Resource? previous, CancellationToken ct)
     {
         if (spec.Topic is { } topic)
         {

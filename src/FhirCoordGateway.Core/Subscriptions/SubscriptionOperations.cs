@@ -9,7 +9,9 @@ namespace FhirCoordGateway.Core.Subscriptions;
 /// The backport operations a subscriber uses to detect and fill gaps: <c>$status</c> (type and instance) and
 /// <c>$events</c> (replay by event number). https://hl7.org/fhir/uv/subscriptions-backport/STU1.1/operations.html
 /// </summary>
-public sealed class SubscriptionOperations(ISubscriptionStore subscriptions, IResourceStore store, SubscriptionReader reader, NotificationBuilder builder, TimeProvider clock)
+public sealed class SubscriptionOperations(
+    ISubscriptionStore subscriptions, IResourceStore store, SubscriptionReader reader, NotificationBuilder builder, TimeProvider clock,
+    Security.ResourceVisibility? visibility = null)
 {
     /// <summary>Most events one <c>$events</c> call returns; the caller pages with eventsSinceNumber.</summary>
     public const int MaxEvents = 1000;
@@ -66,16 +68,21 @@ public sealed class SubscriptionOperations(ISubscriptionStore subscriptions, IRe
         return builder.Notification(spec, state.Status, "query-event", state.EventsSinceStart, await WithFocusAsync(spec, events, ct), clock.GetUtcNow());
     }
 
-    /// <summary>The events with their focus versions loaded when the payload carries resources (full-resource).</summary>
+    /// <summary>
+    /// The events with their focus versions loaded when the payload carries resources (full-resource). A focus that the
+    /// subscription's owner may not read (its access changed since the event was made), or that the caller of
+    /// <c>$events</c> may not read (the secured store hides it), is withheld: the event goes out without its focus.
+    /// </summary>
     public async Task<IReadOnlyList<EventWithFocus>> WithFocusAsync(SubscriptionSpec spec, IReadOnlyList<SubscriptionEvent> events, CancellationToken ct)
     {
+        var checkOwner = spec.Owner is not null && visibility is not null && spec.Content != PayloadContent.Empty;
         var withFocus = new List<EventWithFocus>(events.Count);
         foreach (var e in events)
         {
-            var focus = spec.Content == PayloadContent.FullResource && e.Operation != ChangeOperation.Delete
-                ? await store.ReadVersionAsync(e.FocusType, e.FocusId, e.FocusVersion, ct) is { Json: { } json } ? ResourceJson.Parse(json) : null
-                : null;
-            withFocus.Add(new EventWithFocus(e, focus));
+            var load = e.Operation != ChangeOperation.Delete && (spec.Content == PayloadContent.FullResource || checkOwner);
+            var focus = load && await store.ReadVersionAsync(e.FocusType, e.FocusId, e.FocusVersion, ct) is { Json: { } json } ? ResourceJson.Parse(json) : null;
+            var withheld = load && (focus is null || (checkOwner && !visibility!.CanSee(spec.Owner!, focus)));
+            withFocus.Add(new EventWithFocus(e, withheld || spec.Content != PayloadContent.FullResource ? null : focus) { Withheld = withheld });
         }
 
         return withFocus;

@@ -75,6 +75,9 @@ public sealed class SubscriptionReader(SearchQueryParser parser, SubscriptionOpt
             ? new SubscriptionSpec(
                 subscription.Id ?? "", status!, topic, criteria, filters, endpoint!, headers, content, mime,
                 PositiveInt(channel, BackportUrls.HeartbeatPeriod), PositiveInt(channel, BackportUrls.Timeout), PositiveInt(channel, BackportUrls.MaxCount))
+            {
+                Owner = SubscriptionOwner.Of(subscription),
+            }
             : null;
         return (spec, issues);
     }

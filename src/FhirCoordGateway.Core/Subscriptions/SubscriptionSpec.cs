@@ -31,6 +31,9 @@ public sealed record SubscriptionSpec(
 {
     public bool IsTopic => Topic is not null;
 
+    /// <summary>Whose access notifications are limited to (<see cref="SubscriptionOwner"/>); null: nobody's, no limit.</summary>
+    public Security.RequestAccess? Owner { get; init; }
+
     /// <summary>The focus types whose changes can concern this subscription.</summary>
     public IEnumerable<string> ResourceTypes => Topic is not null ? [Topic.ResourceType] : Criteria!.Types;
 

@@ -1,6 +1,8 @@
 using System.ComponentModel;
+using FhirCoordGateway.Core.Security.Audit;
 using FhirCoordGateway.Core.Storage;
 using FhirCoordGateway.Delivery.Routing;
+using FhirCoordGateway.Delivery.SharedRecord;
 using FhirCoordGateway.Delivery.Tracking;
 using Hangfire;
 using Hl7.Fhir.Model;
@@ -27,7 +29,9 @@ public sealed class DeliveryJob(
     TimeProvider clock,
     ILogger<DeliveryJob> logger,
     ISharedRecordConnector? sharedRecord = null,
-    ISecureMessagingConnector? secureMessaging = null)
+    ISecureMessagingConnector? secureMessaging = null,
+    AuditRecorder? audit = null,
+    IOptions<SharedRecordOptions>? sharedRecordOptions = null)
 {
     [AutomaticRetry(Attempts = 0)]
     [DisplayName("Deliver Task/{0}")]
@@ -88,11 +92,34 @@ public sealed class DeliveryJob(
                 taskId, attempt, transient ? "transient" : "permanent", retryIn is null ? "failed" : $"retry in {retryIn}");
         }
 
-        await tracker.SaveAsync(task, delivery.Version, ct);
+        await tracker.SaveAsync(task, delivery.Version, Audit(taskId, task, retryIn is not null), ct);
         if (retryIn is { } delay)
         {
             queue.Schedule(taskId, delay);
         }
+    }
+
+    /// <summary>The attempt's AuditEvent (issue 8): the document version and delivery sent where, and how it ended; null with security off.</summary>
+    private NewVersion? Audit(string taskId, FhirTask task, bool willRetry)
+    {
+        if (audit is null)
+        {
+            return null;
+        }
+
+        var shared = DeliveryTask.Channel(task) == DeliveryChannel.SharedRecord;
+        var destination = shared ? sharedRecordOptions?.Value.BaseUrl is { Length: > 0 } url ? url : "shared-record" : DeliveryTask.Address(task) ?? "unknown";
+        IReadOnlyList<string> entities =
+        [
+            $"DocumentReference/{DeliveryTask.DocumentId(task)}/_history/{DeliveryTask.DocumentVersion(task)}",
+            $"Task/{taskId}",
+            .. task.Owner?.Reference is { } recipient ? [recipient] : Array.Empty<string>(),
+        ];
+        var outcome = task.Status == FhirTask.TaskStatus.Completed ? TransmissionOutcome.Succeeded
+            : willRetry ? TransmissionOutcome.WillRetry
+            : TransmissionOutcome.Failed;
+        return audit.ForTransmission(new TransmissionRecord(
+            DeliveryTask.ChannelCode(DeliveryTask.Channel(task)), destination, entities, task.For?.Reference, outcome, task.StatusReason?.Text));
     }
 
     private async Task<DeliveryReceipt> SendAsync(string taskId, FhirTask task, bool earlierAttemptUnknown, CancellationToken ct)

@@ -47,10 +47,23 @@ public sealed class DeliveryTracker(IResourceStore store, UpdateHandler updates,
     }
 
     /// <summary>Writes the changed Task if it is still at <paramref name="expectedVersion"/> (else 412 from the store).</summary>
-    public async Task<StoredDelivery> SaveAsync(FhirTask task, int expectedVersion, CancellationToken ct)
+    public Task<StoredDelivery> SaveAsync(FhirTask task, int expectedVersion, CancellationToken ct) => SaveAsync(task, expectedVersion, audit: null, ct);
+
+    /// <summary>
+    /// Writes the changed Task if it is still at <paramref name="expectedVersion"/> (else 412 from the store), and
+    /// <paramref name="audit"/> (the attempt's AuditEvent) in the same transaction.
+    /// </summary>
+    public async Task<StoredDelivery> SaveAsync(FhirTask task, int expectedVersion, NewVersion? audit, CancellationToken ct)
     {
         task.LastModifiedElement = new FhirDateTime(clock.GetUtcNow());
-        var written = await updates.HandleAsync("Task", task.Id!, task, expectedVersion, ct);
+        await using var uow = await store.BeginAsync(ct);
+        var written = await updates.UpdateInAsync(uow, "Task", task.Id!, task, expectedVersion, ct);
+        if (audit is not null)
+        {
+            await uow.WriteAsync(audit, previous: null, ct);
+        }
+
+        await uow.CommitAsync(ct);
         return new StoredDelivery((FhirTask)written.Resource, written.Stored.Version);
     }
 

@@ -79,6 +79,8 @@ internal static class SearchSqlBuilder
         ChainCriterion ch => Chain(ch, types, alias, p, depth, restriction),
         HasCriterion h => Has(h, alias, p, depth, restriction),
         CompartmentCriterion cp => Compartment(cp, types, alias, p),
+        AnyOfCriterion any => Or(any.Alternatives.Select(a =>
+            a.Count == 0 ? "true" : "(" + string.Join(" AND ", a.Select(c => Criterion(c, types, alias, p, depth, restriction))) + ")")),
         _ => throw new NotSupportedException($"Search criterion {criterion.GetType().Name} has no SQL translation."),
     };
 

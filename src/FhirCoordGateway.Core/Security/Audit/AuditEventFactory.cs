@@ -11,6 +11,11 @@ public sealed class AuditEventFactory(TimeProvider clock)
 {
     public const string ClientIdSystem = "urn:fhircoord:client-id";
     public const string CorrelationIdSystem = "urn:fhircoord:correlation-id";
+    public const string DestinationSystem = "urn:fhircoord:destination";
+    public const string TransmissionChannelSystem = "urn:fhircoord:transmission-channel";
+
+    /// <summary>The client id the gateway's own transmissions are recorded under.</summary>
+    public const string GatewayAgent = "fhircoord-gateway";
     private const string Interactions = "http://hl7.org/fhir/restful-interaction";
 
     public AuditEvent Build(AuditRecord record)
@@ -50,6 +55,67 @@ public sealed class AuditEventFactory(TimeProvider clock)
         }
 
         audit.Entity.Add(new AuditEvent.EntityComponent { What = new ResourceReference { Identifier = new Identifier(CorrelationIdSystem, record.CorrelationId) } });
+        return audit;
+    }
+
+    /// <summary>
+    /// The AuditEvent of one transmission attempt the gateway makes on its own (DICOM "Export", as IHE ATNA records
+    /// data leaving a system): the gateway is the requesting agent, the destination the other; the entities are
+    /// references only (the document version, its delivery Task, the Subscription, the focus versions sent).
+    /// </summary>
+    public AuditEvent Build(TransmissionRecord record)
+    {
+        const string dicom = "http://dicom.nema.org/resources/ontology/DCM";
+        var audit = new AuditEvent
+        {
+            Type = new Coding(dicom, "110106", "Export"),
+            Subtype = [new Coding(TransmissionChannelSystem, record.Channel)],
+            Action = AuditEvent.AuditEventAction.R,
+            Recorded = clock.GetUtcNow(),
+            Outcome = record.Outcome switch
+            {
+                TransmissionOutcome.Succeeded => AuditEvent.AuditEventOutcome.N0,
+                TransmissionOutcome.WillRetry => AuditEvent.AuditEventOutcome.N4,
+                _ => AuditEvent.AuditEventOutcome.N8,
+            },
+            OutcomeDesc = record.Error,
+            Source = new AuditEvent.SourceComponent
+            {
+                Observer = new ResourceReference { Display = "FhirCoordGateway" },
+                Type = [new Coding("http://terminology.hl7.org/CodeSystem/security-source-type", "4", "Application Server")],
+            },
+        };
+        audit.Agent.Add(new AuditEvent.AgentComponent
+        {
+            Requestor = true,
+            Who = new ResourceReference { Identifier = new Identifier(ClientIdSystem, GatewayAgent), Display = "FhirCoordGateway" },
+            Type = new CodeableConcept(dicom, "110153", "Source Role ID"),
+        });
+        audit.Agent.Add(new AuditEvent.AgentComponent
+        {
+            Requestor = false,
+            Who = new ResourceReference { Identifier = new Identifier(DestinationSystem, record.Destination) },
+            Type = new CodeableConcept(dicom, "110152", "Destination Role ID"),
+        });
+        foreach (var reference in record.Entities.Distinct())
+        {
+            audit.Entity.Add(new AuditEvent.EntityComponent
+            {
+                What = new ResourceReference(reference),
+                Type = new Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"),
+            });
+        }
+
+        if (record.Patient is { } patient)
+        {
+            audit.Entity.Add(new AuditEvent.EntityComponent
+            {
+                What = new ResourceReference(patient),
+                Type = new Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person"),
+                Role = new Coding("http://terminology.hl7.org/CodeSystem/object-role", "1", "Patient"),
+            });
+        }
+
         return audit;
     }
 
@@ -106,3 +172,23 @@ public sealed class AuditEventFactory(TimeProvider clock)
 
 /// <summary>One access to record: the caller (null when unauthenticated), the request, its status and the resources it touched.</summary>
 public sealed record AuditRecord(RequestAccess? Access, FhirRequestContext? Request, int Status, IReadOnlyList<string> Entities, string CorrelationId);
+
+/// <summary>How a transmission attempt ended: delivered, failed but retried later, or failed for good.</summary>
+public enum TransmissionOutcome
+{
+    Succeeded,
+    WillRetry,
+    Failed,
+}
+
+/// <summary>
+/// One attempt by the gateway to send something out: the channel (<c>shared-record</c>, <c>secure-messaging</c>,
+/// <c>rest-hook</c>), where to (an endpoint without its query, or a mailbox), the references sent (never bodies), the
+/// patient concerned when known, and how it ended (<paramref name="Error"/>: the recorded failure, ids only).
+/// </summary>
+public sealed record TransmissionRecord(
+    string Channel, string Destination, IReadOnlyList<string> Entities, string? Patient, TransmissionOutcome Outcome, string? Error)
+{
+    /// <summary>An endpoint as audited: scheme, host, port and path, never the query (it may carry a key).</summary>
+    public static string EndpointOf(Uri endpoint) => endpoint.GetLeftPart(UriPartial.Path);
+}

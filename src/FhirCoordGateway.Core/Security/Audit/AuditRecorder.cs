@@ -1,58 +1,94 @@
 using System.Threading.Channels;
 using FhirCoordGateway.Core.Interactions;
 using FhirCoordGateway.Core.Storage;
-using Hl7.Fhir.Model;
 
 namespace FhirCoordGateway.Core.Security.Audit;
 
 /// <summary>
 /// Records accesses as AuditEvent resources (ADR 0011). A request's writes carry their AuditEvent in their own
-/// database transaction (<see cref="ForCommit"/>); reads, searches and refusals are queued
-/// (<see cref="AfterRequest"/>) and written right after, in batches, by <see cref="DrainAsync"/>.
+/// database transaction (<see cref="ForCommit"/>); reads, searches and refusals are committed before their answer
+/// starts (<see cref="RecordAsync"/>), several requests' AuditEvents in one transaction by <see cref="DrainAsync"/>;
+/// the gateway's own transmissions carry theirs in the transaction recording the attempt (<see cref="ForTransmission"/>).
 /// </summary>
-// Design: a read costs one channel write here and a share of a multi-row transaction in the drain loop, instead
-// of a transaction of its own on the request path. The price: events queued when the process dies are lost.
+// Design: group commit. A request builds its AuditEvent version on its own thread, queues it and waits; the
+// single writer takes everything waiting (up to a batch), writes it in one transaction and releases every waiter
+// at once. A read thus pays one commit's latency, not a transaction of its own, and nothing it was answered
+// for can be lost in a crash: the answer starts only after the commit.
 public sealed class AuditRecorder(VersionFactory versions, IResourceIdGenerator ids, AuditEventFactory events)
 {
     private const int BatchSize = 256;
-    private readonly Channel<AuditEvent> _queue = Channel.CreateBounded<AuditEvent>(
-        new BoundedChannelOptions(50_000) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
 
     /// <summary>The AuditEvent version a unit of work writes just before it commits (its accesses so far).</summary>
-    public NewVersion ForCommit(RequestSecurity security, IReadOnlyList<string> entities)
+    public NewVersion ForCommit(RequestSecurity security, IReadOnlyList<string> entities) =>
+        Version(events.Build(new AuditRecord(security.Access, security.Request, 200, entities, security.CorrelationId)));
+
+    /// <summary>The AuditEvent version of a transmission attempt, for the transaction that records the attempt.</summary>
+    public NewVersion ForTransmission(TransmissionRecord record) => Version(events.Build(record));
+
+    /// <summary>Writes the AuditEvent of a finished request; completes once it is committed, fails if it could not be.</summary>
+    public Task RecordAsync(AuditRecord record)
     {
-        var audit = events.Build(new AuditRecord(security.Access, security.Request, 200, entities, security.CorrelationId));
-        return versions.Next(audit, ids.NewId(), previous: null);
+        var committed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _queue.Writer.TryWrite(new Pending(Version(events.Build(record)), committed));
+        return committed.Task;
     }
 
-    /// <summary>Queues the AuditEvent of a finished request whose accesses no committed write recorded yet.</summary>
-    public ValueTask AfterRequest(AuditRecord record, CancellationToken ct) => _queue.Writer.WriteAsync(events.Build(record), ct);
+    /// <summary>Queues the AuditEvent of a request nobody waits for (its answer never started: the client went away).</summary>
+    public void RecordLater(AuditRecord record) => _queue.Writer.TryWrite(new Pending(Version(events.Build(record)), null));
 
-    /// <summary>Writes queued AuditEvents, as many as are waiting (up to a batch) per transaction, until <paramref name="ct"/> ends.</summary>
+    /// <summary>Writes queued AuditEvents, as many as are waiting (up to a batch) per transaction, until the queue is completed.</summary>
     public async Task DrainAsync(IResourceStore store, CancellationToken ct)
     {
-        var batch = new List<AuditEvent>(BatchSize);
+        var batch = new List<Pending>(BatchSize);
         while (await _queue.Reader.WaitToReadAsync(ct))
         {
-            while (batch.Count < BatchSize && _queue.Reader.TryRead(out var audit))
+            while (batch.Count < BatchSize && _queue.Reader.TryRead(out var pending))
             {
-                batch.Add(audit);
+                batch.Add(pending);
             }
 
-            await using (var uow = await store.BeginAsync(ct))
+            try
             {
-                foreach (var audit in batch)
+                await using (var uow = await store.BeginAsync(ct))
                 {
-                    await uow.WriteAsync(versions.Next(audit, ids.NewId(), previous: null), previous: null, ct);
+                    foreach (var pending in batch)
+                    {
+                        await uow.WriteAsync(pending.Version, previous: null, ct);
+                    }
+
+                    await uow.CommitAsync(ct);
                 }
 
-                await uow.CommitAsync(ct);
+                batch.ForEach(p => p.Committed?.TrySetResult());
             }
-
-            batch.Clear();
+            catch (Exception e)
+            {
+                // Waiting requests fail (they answer 500 rather than without a trail); the others are written later.
+                batch.ForEach(p =>
+                {
+                    if (p.Committed is null)
+                    {
+                        _queue.Writer.TryWrite(p);
+                    }
+                    else
+                    {
+                        p.Committed.TrySetException(e);
+                    }
+                });
+                throw;
+            }
+            finally
+            {
+                batch.Clear();
+            }
         }
     }
 
     /// <summary>Stops accepting events; <see cref="DrainAsync"/> ends once the queue is empty.</summary>
     public void Complete() => _queue.Writer.TryComplete();
+
+    private NewVersion Version(Hl7.Fhir.Model.AuditEvent audit) => versions.Next(audit, ids.NewId(), previous: null);
+
+    private sealed record Pending(NewVersion Version, TaskCompletionSource? Committed);
 }
