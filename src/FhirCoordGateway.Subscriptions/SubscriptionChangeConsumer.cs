@@ -9,7 +9,7 @@ namespace FhirCoordGateway.Subscriptions;
 /// <summary>
 /// The change-log consumer "subscriptions": for each committed change, in commit order, it records Subscription
 /// versions (their status drives delivery), finds the active or errored subscriptions the change concerns and
-/// appends their numbered events, then wakes the delivery of the subscriptions that got new events.
+/// appends their numbered events, then wakes the senders of the subscriptions that got new events.
 /// Replays are harmless: versions only move forward and an event is unique per (subscription, change).
 /// </summary>
 // Design: subscriptions are evaluated when the change is read from the log, not inside the writing transaction
@@ -55,10 +55,11 @@ public sealed class SubscriptionChangeConsumer(
         }
 
         var woken = await subscriptions.AppendAsync(events, ct);
-        // Always a job for a handshake: a retry scheduled for the previous status must not delay it.
-        var jobs = handshakes.Concat(await subscriptions.RequestWakeAsync([.. woken.Where(id => !handshakes.Contains(id))], ct)).ToList();
-        // Enqueuing is a few blocking statements per job: in parallel, a fan-out to many subscriptions costs one round trip, not one per subscription.
-        Parallel.ForEach(jobs, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, queue.Enqueue);
+        // Always a sender for a handshake: a retry scheduled for the previous status must not delay it.
+        foreach (var id in handshakes.Concat(await subscriptions.RequestWakeAsync([.. woken.Where(id => !handshakes.Contains(id))], ct)))
+        {
+            queue.Wake(id);
+        }
     }
 
     private async Task RecordSubscriptionAsync(

@@ -29,7 +29,9 @@ public static class SubscriptionServices
         services.AddSingleton<NotificationBuilder>();
         services.AddSingleton<SubscriptionStatusWriter>();
         services.AddSingleton<RestHookSender>();
-        services.AddSingleton<ISubscriptionDeliveryQueue, HangfireDeliveryQueue>();
+        services.AddSingleton<SubscriptionSender>();
+        services.AddSingleton<SubscriptionDispatcher>();
+        services.AddSingleton<ISubscriptionDeliveryQueue>(sp => sp.GetRequiredService<SubscriptionDispatcher>());
         services.AddTransient<SubscriptionDeliveryJob>();
         services.AddTransient<SubscriptionSweepJob>();
         services.AddSingleton<IChangeConsumer, SubscriptionChangeConsumer>();
@@ -39,6 +41,7 @@ public static class SubscriptionServices
         if (configuration.GetValue("Jobs:RunServer", true))
         {
             services.AddHostedService<SubscriptionRecurringJobs>();
+            services.AddHostedService(sp => sp.GetRequiredService<SubscriptionDispatcher>());
         }
 
         services.AddHttpClient(RestHookSender.ClientName)

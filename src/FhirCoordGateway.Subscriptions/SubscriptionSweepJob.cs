@@ -4,7 +4,7 @@ using Hangfire;
 namespace FhirCoordGateway.Subscriptions;
 
 /// <summary>
-/// Recurring (cron <see cref="SubscriptionOptions.SweepCron"/>): starts the delivery job of every subscription
+/// Recurring (cron <see cref="SubscriptionOptions.SweepCron"/>): wakes the sender of every subscription
 /// that is due for a heartbeat (<c>backport-heartbeat-period</c>), still has undelivered events with no retry
 /// pending (a lost job, a crash), or is still waiting for its handshake. Extra jobs are harmless: one sender holds the lock.
 /// </summary>
@@ -33,7 +33,7 @@ public sealed class SubscriptionSweepJob(ISubscriptionStore subscriptions, Subsc
             };
             if (due)
             {
-                queue.Enqueue(state.Id);
+                queue.Wake(state.Id);
             }
         }
     }

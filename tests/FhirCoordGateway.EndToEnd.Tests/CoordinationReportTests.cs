@@ -14,11 +14,13 @@ namespace FhirCoordGateway.EndToEnd.Tests;
 public sealed class CoordinationReportTests : IClassFixture<CoordinationReportTests.Gateway>
 {
     private const string DeliveryChannels = "https://fhircoord.example/fhir/CodeSystem/fhircoord-delivery-channel";
+    private readonly GatewayFactory _gateway;
     private readonly FhirClient _fhir;
     private readonly FhirClient _admin;
 
     public CoordinationReportTests(Gateway gateway)
     {
+        _gateway = gateway.Factory;
         _fhir = gateway.Factory.Fhir();
         _admin = gateway.Factory.FhirWith(TestTokens.Token($"{TestTokens.FullAccess} system/admin"));
     }
@@ -30,8 +32,8 @@ public sealed class CoordinationReportTests : IClassFixture<CoordinationReportTe
         var second = await WorkflowData.PpsAsync(_fhir);
         await WorkflowData.PpsAsync(_fhir);
         await _fhir.CreateAsync(new CarePlan { Status = RequestStatus.Active, Intent = CarePlan.CarePlanIntent.Plan, Subject = new ResourceReference($"Patient/{first.Patient.Id}") });
-        var active = await WorkflowData.ValidateAsync(_fhir, first.Plan.Id, first.MtRole);
-        await WorkflowData.ValidateAsync(_fhir, second.Plan.Id, second.MtRole);
+        var active = await WorkflowData.ValidateAsync(_gateway, first.Plan.Id, first.MtRole);
+        await WorkflowData.ValidateAsync(_gateway, second.Plan.Id, second.MtRole);
         active.Title = "PPS révisé";
         active = (await _fhir.UpdateAsync(active))!;
         active.Title = "PPS révisé deux fois";

@@ -120,7 +120,7 @@ public sealed class DocumentDeliveryEndToEndTests : IClassFixture<DocumentDelive
         plan.Status = RequestStatus.Draft;
         plan.Extension.RemoveAll(e => e.Url.EndsWith("/fhircoord-pps-mt-validation", StringComparison.Ordinal));
         plan = await _fhir.CreateAsync(plan);
-        plan = await WorkflowData.ValidateAsync(_fhir, plan.Id, care.GpRole);
+        plan = await WorkflowData.ValidateAsync(_peers.Gateway, plan.Id, care.GpRole);
 
         var firstDocument = await WaitForPpsDocumentAsync(plan, "2");
         Assert.Equal("18776-5", firstDocument.Type.Coding[0].Code);

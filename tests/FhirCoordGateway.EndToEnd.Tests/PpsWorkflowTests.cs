@@ -2,6 +2,7 @@ using System.Net;
 using FhirCoordGateway.Core.Workflows;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Rest;
+using Hl7.Fhir.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using FhirTask = Hl7.Fhir.Model.Task;
 
@@ -22,7 +23,7 @@ public sealed class PpsWorkflowTests(GatewayFactory gateway)
     {
         var pps = await WorkflowData.PpsAsync(_fhir);
 
-        var active = await WorkflowData.ValidateAsync(_fhir, pps.Plan.Id, pps.MtRole);
+        var active = await WorkflowData.ValidateAsync(gateway, pps.Plan.Id, pps.MtRole);
 
         Assert.Equal(RequestStatus.Active, active.Status);
         Assert.Equal("2", active.Meta.VersionId);
@@ -39,14 +40,14 @@ public sealed class PpsWorkflowTests(GatewayFactory gateway)
     public async Task The_practitioner_behind_the_mt_role_or_the_care_circle_pcp_may_validate()
     {
         var pps = await WorkflowData.PpsAsync(_fhir);
-        var byPerson = await WorkflowData.ValidateAsync(_fhir, pps.Plan.Id, pps.MtPractitioner);
+        var byPerson = await WorkflowData.ValidateAsync(gateway, pps.Plan.Id, pps.MtPractitioner);
         Assert.Equal(pps.MtPractitioner, PpsPlan.Validator(byPerson));
 
         // A patient without generalPractitioner: the care circle's current PCP is the MT.
         var patient = TestData.Patient();
         patient = (await _fhir.CreateAsync(patient))!;
         var plan = (await _fhir.CreateAsync(WorkflowData.Plan(patient.Id, pps.MtRole, pps.CareTeam, "2027-01-01")))!;
-        var byPcp = await WorkflowData.ValidateAsync(_fhir, plan.Id, pps.MtRole);
+        var byPcp = await WorkflowData.ValidateAsync(gateway, plan.Id, pps.MtRole);
         Assert.Equal(RequestStatus.Active, byPcp.Status);
     }
 
@@ -55,12 +56,57 @@ public sealed class PpsWorkflowTests(GatewayFactory gateway)
     {
         var pps = await WorkflowData.PpsAsync(_fhir);
 
-        var error = await Assert.ThrowsAsync<FhirOperationException>(() => WorkflowData.ValidateAsync(_fhir, pps.Plan.Id, pps.OtherRole));
+        var error = await Assert.ThrowsAsync<FhirOperationException>(() => WorkflowData.ValidateAsync(gateway, pps.Plan.Id, pps.OtherRole));
 
         Assert.Equal(HttpStatusCode.Forbidden, error.Status);
         var issue = Assert.Single(error.Outcome.Issue);
         Assert.Equal(OperationOutcome.IssueType.Forbidden, issue.Code);
         Assert.Equal(["Parameters.parameter.where(name = 'validator').value"], issue.Expression);
+        var stored = (await _fhir.ReadAsync<CarePlan>($"CarePlan/{pps.Plan.Id}"))!;
+        Assert.Equal(RequestStatus.Draft, stored.Status);
+        Assert.Equal("1", stored.Meta.VersionId);
+    }
+
+    [Fact]
+    public async Task With_security_on_the_validator_is_the_caller_named_by_the_token()
+    {
+        var pps = await WorkflowData.PpsAsync(_fhir);
+        var asMt = WorkflowData.As(gateway, "https://idp.example/fhir/" + pps.MtPractitioner);
+
+        // No body, so no validator parameter: the token's fhirUser (an absolute URL here) is the validator.
+        var response = await gateway.ClientWith(WorkflowData.TokenOf("https://idp.example/fhir/" + pps.MtPractitioner))
+            .PostAsync($"/fhir/CarePlan/{pps.Plan.Id}/$validate-by-mt", null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var active = (CarePlan)new FhirJsonDeserializer().DeserializeResource(await response.Content.ReadAsStringAsync());
+        Assert.Equal(RequestStatus.Active, active.Status);
+        Assert.Equal(pps.MtPractitioner, PpsPlan.Validator(active));
+
+        // A validator parameter naming the caller's own PractitionerRole agrees with the token: the role is recorded.
+        var again = (CarePlan)(await asMt.InstanceOperationAsync(new Uri($"CarePlan/{pps.Plan.Id}", UriKind.Relative), "validate-by-mt", WorkflowData.Validator(pps.MtRole)))!;
+        Assert.Equal(pps.MtRole, PpsPlan.Validator(again));
+        Assert.Equal("3", again.Meta.VersionId);
+    }
+
+    [Fact]
+    public async Task With_security_on_a_validator_other_than_the_caller_or_a_token_without_practitioner_is_refused()
+    {
+        var pps = await WorkflowData.PpsAsync(_fhir);
+        var other = WorkflowData.As(gateway, pps.OtherRole);
+
+        // The other nurse names the MT as validator: the parameter disagrees with the token.
+        var impersonation = await Assert.ThrowsAsync<FhirOperationException>(() =>
+            other.InstanceOperationAsync(new Uri($"CarePlan/{pps.Plan.Id}", UriKind.Relative), "validate-by-mt", WorkflowData.Validator(pps.MtRole)));
+        Assert.Equal(HttpStatusCode.Forbidden, impersonation.Status);
+        var issue = Assert.Single(impersonation.Outcome.Issue);
+        Assert.Equal(OperationOutcome.IssueType.Forbidden, issue.Code);
+        Assert.Equal(["Parameters.parameter.where(name = 'validator').value"], issue.Expression);
+
+        // A backend token (no fhirUser) cannot validate, even naming the MT.
+        var system = await Assert.ThrowsAsync<FhirOperationException>(() =>
+            WorkflowData.As(gateway, null).InstanceOperationAsync(new Uri($"CarePlan/{pps.Plan.Id}", UriKind.Relative), "validate-by-mt", WorkflowData.Validator(pps.MtRole)));
+        Assert.Equal(HttpStatusCode.Forbidden, system.Status);
+        Assert.Equal(OperationOutcome.IssueType.Forbidden, system.Outcome.Issue[0].Code);
+
         var stored = (await _fhir.ReadAsync<CarePlan>($"CarePlan/{pps.Plan.Id}"))!;
         Assert.Equal(RequestStatus.Draft, stored.Status);
         Assert.Equal("1", stored.Meta.VersionId);
@@ -77,7 +123,7 @@ public sealed class PpsWorkflowTests(GatewayFactory gateway)
         Assert.Equal(OperationOutcome.IssueType.Invalid, missing.Outcome.Issue[0].Code);
         Assert.Equal(["Parameters.parameter.where(name = 'validator').value"], missing.Outcome.Issue[0].Expression);
 
-        var unknown = await Assert.ThrowsAsync<FhirOperationException>(() => WorkflowData.ValidateAsync(_fhir, "no-such-plan-7f3a", pps.MtRole));
+        var unknown = await Assert.ThrowsAsync<FhirOperationException>(() => WorkflowData.ValidateAsync(gateway, "no-such-plan-7f3a", pps.MtRole));
         Assert.Equal(HttpStatusCode.NotFound, unknown.Status);
     }
 
@@ -154,7 +200,7 @@ public sealed class PpsWorkflowTests(GatewayFactory gateway)
     public async Task A_revision_of_an_active_plan_is_a_new_version_that_keeps_the_validation_but_cannot_change_it()
     {
         var pps = await WorkflowData.PpsAsync(_fhir);
-        var active = await WorkflowData.ValidateAsync(_fhir, pps.Plan.Id, pps.MtRole);
+        var active = await WorkflowData.ValidateAsync(gateway, pps.Plan.Id, pps.MtRole);
 
         active.Activity.Add(new CarePlan.ActivityComponent { Detail = new CarePlan.DetailComponent { Status = CarePlan.CarePlanActivityStatus.Scheduled, Description = "Kinésithérapie 2x/semaine" } });
         var revised = (await _fhir.UpdateAsync(active))!;
@@ -182,8 +228,8 @@ public sealed class PpsWorkflowTests(GatewayFactory gateway)
         var overdue = await WorkflowData.PpsAsync(_fhir, revisionDate: "2026-01-15");
         var notDue = await WorkflowData.PpsAsync(_fhir, revisionDate: "2026-09-01");
         var draftOverdue = await WorkflowData.PpsAsync(_fhir, revisionDate: "2026-01-15");
-        await WorkflowData.ValidateAsync(_fhir, overdue.Plan.Id, overdue.MtRole);
-        await WorkflowData.ValidateAsync(_fhir, notDue.Plan.Id, notDue.MtRole);
+        await WorkflowData.ValidateAsync(gateway, overdue.Plan.Id, overdue.MtRole);
+        await WorkflowData.ValidateAsync(gateway, notDue.Plan.Id, notDue.MtRole);
         var review = gateway.Services.GetRequiredService<PpsRevisionReview>();
         var today = new DateOnly(2026, 6, 1);
 

@@ -65,6 +65,13 @@ public static class WorkflowData
 
     public static Parameters Validator(string reference) => new() { Parameter = [new() { Name = "validator", Value = new ResourceReference(reference) }] };
 
-    public static async Task<CarePlan> ValidateAsync(FhirClient fhir, string planId, string validator) =>
-        (CarePlan)(await fhir.InstanceOperationAsync(new Uri($"CarePlan/{planId}", UriKind.Relative), "validate-by-mt", Validator(validator)))!;
+    /// <summary>A FhirClient acting as <paramref name="fhirUser"/> (the token's fhirUser claim), with full access.</summary>
+    public static FhirClient As(GatewayFactory gateway, string? fhirUser) => gateway.FhirWith(TokenOf(fhirUser));
+
+    public static string TokenOf(string? fhirUser) =>
+        TestTokens.Token(new Api.Security.TokenRequest(TestTokens.FullAccess, ClientId: "e2e-client") { FhirUser = fhirUser });
+
+    /// <summary>The validation as the validator themself (security on: the validator must be the caller).</summary>
+    public static async Task<CarePlan> ValidateAsync(GatewayFactory gateway, string planId, string validator) =>
+        (CarePlan)(await As(gateway, validator).InstanceOperationAsync(new Uri($"CarePlan/{planId}", UriKind.Relative), "validate-by-mt", Validator(validator)))!;
 }

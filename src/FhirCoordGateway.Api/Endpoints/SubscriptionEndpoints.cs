@@ -30,12 +30,13 @@ public static class SubscriptionEndpoints
     private static async Task InstanceStatus(HttpContext http, string id, SubscriptionOperations operations) =>
         await FhirResponses.WriteAsync(http, 200, await operations.StatusAsync([id], [], http.RequestAborted));
 
-    private static async Task Events(HttpContext http, string id, SubscriptionOperations operations, FhirBodyReader reader)
+    private static async Task Events(HttpContext http, string id, SubscriptionOperations operations, FhirBodyReader reader, FhirBase fhirBase)
     {
         var arguments = await ArgumentsAsync(http, reader);
         var result = await operations.EventsAsync(
-            id, Number(arguments, "eventsSinceNumber"), Number(arguments, "eventsUntilNumber"),
-            arguments.LastOrDefault(a => a.Key == "content").Value, http.RequestAborted);
+            new EventsQuery(fhirBase.Of(http.Request), id, Number(arguments, "eventsSinceNumber"), Number(arguments, "eventsUntilNumber"),
+                arguments.LastOrDefault(a => a.Key == "content").Value, Number(arguments, "_count")),
+            http.RequestAborted);
         await FhirResponses.WriteAsync(http, 200, result);
     }
 

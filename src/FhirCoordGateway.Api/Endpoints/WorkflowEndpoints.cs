@@ -20,10 +20,12 @@ public static class WorkflowEndpoints
         fhir.MapGet("/$coordination-report", CoordinationReport).Is(FhirInteraction.Operation, "coordination-report");
     }
 
-    /// <summary><c>POST CarePlan/{id}/$validate-by-mt</c> with Parameters <c>validator</c>: 200 with the active plan.</summary>
+    /// <summary><c>POST CarePlan/{id}/$validate-by-mt</c> with Parameters <c>validator</c> (optional with security on): 200 with the active plan.</summary>
     private static async System.Threading.Tasks.Task ValidateByMt(HttpContext http, string id, MtValidationHandler handler, FhirBodyReader reader, FhirBase fhirBase)
     {
-        if (await reader.ReadAsync(http.Request, http.RequestAborted) is not Parameters parameters)
+        // No body: no parameters (with security on, the validator is then the caller).
+        var empty = http.Request.ContentLength == 0 || (http.Request.ContentLength is null && http.Request.Headers.TransferEncoding.Count == 0);
+        if ((empty ? new Parameters() : await reader.ReadAsync(http.Request, http.RequestAborted)) is not Parameters parameters)
         {
             throw FhirOutcomeException.Of(FailureKind.Invalid, "$validate-by-mt takes a Parameters resource.", "resourceType");
         }

@@ -13,7 +13,7 @@ public sealed class SubscriptionOperations(
     ISubscriptionStore subscriptions, IResourceStore store, SubscriptionReader reader, NotificationBuilder builder, TimeProvider clock,
     Security.ResourceVisibility? visibility = null)
 {
-    /// <summary>Most events one <c>$events</c> call returns; the caller pages with eventsSinceNumber.</summary>
+    /// <summary>Most events one <c>$events</c> call returns; the caller follows the <c>next</c> link for more.</summary>
     public const int MaxEvents = 1000;
 
     /// <summary>Failed attempts shown as <c>error</c> in a status.</summary>
@@ -38,14 +38,16 @@ public sealed class SubscriptionOperations(
     }
 
     /// <summary>
-    /// The events numbered from <paramref name="since"/> (inclusive, default 1)
-    /// up to <paramref name="until"/>, as a query-event notification Bundle with <paramref name="content"/> (default: the subscription's).
+    /// The events numbered from <c>since</c> (inclusive, default 1) up to <c>until</c>, at most <c>count</c> of
+    /// them (default and cap <see cref="MaxEvents"/>), as a query-event notification Bundle with the asked content
+    /// (default: the subscription's). When more events remain in the range, a <c>next</c> link asks for them
+    /// with the same parameters from the first event left out (the IG's own parameters, so any client can page).
     /// </summary>
-    public async Task<Bundle> EventsAsync(string id, long? since, long? until, string? content, CancellationToken ct)
+    public async Task<Bundle> EventsAsync(EventsQuery query, CancellationToken ct)
     {
-        var state = await LoadAsync(id, ct);
-        var spec = reader.TryReadStored(state) ?? throw FhirOutcomeException.Of(FailureKind.NotFound, $"Subscription/{id} is not known.");
-        if (content is not null)
+        var state = await LoadAsync(query.Id, ct);
+        var spec = reader.TryReadStored(state) ?? throw FhirOutcomeException.Of(FailureKind.NotFound, $"Subscription/{query.Id} is not known.");
+        if (query.Content is { } content)
         {
             spec = spec with
             {
@@ -59,13 +61,28 @@ public sealed class SubscriptionOperations(
             };
         }
 
-        if (since < 1 || until < 1 || since > until)
+        if (query.Since < 1 || query.Until < 1 || query.Since > query.Until)
         {
             throw FhirOutcomeException.Of(FailureKind.Invalid, "eventsSinceNumber and eventsUntilNumber must be positive, since ≤ until.", "eventsSinceNumber");
         }
 
-        var events = await subscriptions.ReadEventsAsync(id, (since ?? 1) - 1, until, MaxEvents, ct);
-        return builder.Notification(spec, state.Status, "query-event", state.EventsSinceStart, await WithFocusAsync(spec, events, ct), clock.GetUtcNow());
+        if (query.Count < 1)
+        {
+            throw FhirOutcomeException.Of(FailureKind.Invalid, "_count must be a positive whole number.", "_count");
+        }
+
+        var count = (int)Math.Min(query.Count ?? MaxEvents, MaxEvents);
+        // One more than the page: whether a next page exists without a second query.
+        var events = await subscriptions.ReadEventsAsync(query.Id, (query.Since ?? 1) - 1, query.Until, count + 1, ct);
+        var page = events.Take(count).ToList();
+        var bundle = builder.Notification(spec, state.Status, "query-event", state.EventsSinceStart, await WithFocusAsync(spec, page, ct), clock.GetUtcNow());
+        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = query.Link(query.Since, count) });
+        if (events.Count > count)
+        {
+            bundle.Link.Add(new Bundle.LinkComponent { Relation = "next", Url = query.Link(events[count].EventNumber, count) });
+        }
+
+        return bundle;
     }
 
     /// <summary>
@@ -125,5 +142,32 @@ public sealed class SubscriptionOperations(
 
         var status = (ResourceJson.Parse(stored.Json) as Subscription)?.StatusElement?.JsonValue as string ?? SubscriptionStatusCodes.Requested;
         return new SubscriptionState(id, stored.Version, status, stored.Json, 0, 0, 0, null, null, null);
+    }
+}
+
+/// <summary>The arguments of one <c>$events</c> call; <see cref="BaseUrl"/> (the service base) makes the paging links.</summary>
+public sealed record EventsQuery(string BaseUrl, string Id, long? Since, long? Until, string? Content, long? Count)
+{
+    /// <summary>This query from event <paramref name="since"/>, <paramref name="count"/> events a page.</summary>
+    public string Link(long? since, int count)
+    {
+        var parameters = new List<string>();
+        if (since is { } s)
+        {
+            parameters.Add("eventsSinceNumber=" + NotificationBuilder.Number(s));
+        }
+
+        if (Until is { } u)
+        {
+            parameters.Add("eventsUntilNumber=" + NotificationBuilder.Number(u));
+        }
+
+        if (Content is { } c)
+        {
+            parameters.Add("content=" + Uri.EscapeDataString(c));
+        }
+
+        parameters.Add("_count=" + NotificationBuilder.Number(count));
+        return $"{BaseUrl.TrimEnd('/')}/Subscription/{Id}/$events?{string.Join('&', parameters)}";
     }
 }

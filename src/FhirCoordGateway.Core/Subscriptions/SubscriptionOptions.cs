@@ -26,6 +26,10 @@ public sealed class SubscriptionOptions
     [Range(1, 1000)]
     public int MaxEventsPerNotification { get; set; } = 50;
 
+    /// <summary>Senders running at once on a node (each holds a database connection while it sends).</summary>
+    [Range(1, 64)]
+    public int SenderConcurrency { get; set; } = 16;
+
     /// <summary>Request timeout when the subscription sets no <c>backport-timeout</c>.</summary>
     public TimeSpan DefaultTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

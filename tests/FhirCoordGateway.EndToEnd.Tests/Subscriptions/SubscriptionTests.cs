@@ -3,6 +3,7 @@ using FhirCoordGateway.Core.Subscriptions;
 using FhirCoordGateway.Subscriptions;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Rest;
+using Hl7.Fhir.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FhirCoordGateway.EndToEnd.Tests.Subscriptions;
@@ -115,6 +116,52 @@ public class SubscriptionTests(SubscriptionTests.Gateway gateway) : IClassFixtur
         await Http.AssertOutcome(bad, HttpStatusCode.BadRequest, OperationOutcome.IssueType.Invalid, "eventsSinceNumber");
         var unknown = await _factory.CreateClient().GetAsync("/fhir/Subscription/no-such-sub-7f3a21/$status");
         await Http.AssertOutcome(unknown, HttpStatusCode.NotFound, OperationOutcome.IssueType.NotFound);
+    }
+
+    [Fact]
+    public async Task GivenMoreEventsThanAPage_WhenReplayingWithEvents_ThenNextLinksPageThroughTheRangeAndTheLastPageHasNone()
+    {
+        using var subscriber = new Subscriber();
+        var patient = await PatientAsync();
+        var subscription = await SubscriptionData.ActiveAsync(_fhir,
+            SubscriptionData.Topic(SubscriptionTopics.PpsCarePlan.Canonical, subscriber.Endpoint, "id-only", filters: $"CarePlan?subject=Patient/{patient}"), subscriber);
+        var plan = await _fhir.CreateAsync(SubscriptionData.Pps(patient));
+        for (var i = 0; i < 4; i++)
+        {
+            plan = await _fhir.UpdateAsync(plan!);
+        }
+
+        await WaitUntilAsync(async () => Events(await StatusAsync(subscription.Id)) == "5", "five events counted");
+
+        var all = await PagesAsync($"/fhir/Subscription/{subscription.Id}/$events?_count=2");
+        Assert.Equal(new long[][] { [1, 2], [3, 4], [5] }, all.Select(p => p.Numbers));
+        Assert.Equal([true, true, false], all.Select(p => p.HasNext).ToArray());
+        Assert.Contains("eventsSinceNumber=3", all[0].Next, StringComparison.Ordinal);
+
+        var bounded = await PagesAsync($"/fhir/Subscription/{subscription.Id}/$events?eventsSinceNumber=2&eventsUntilNumber=4&content=empty&_count=2");
+        Assert.Equal(new long[][] { [2, 3], [4] }, bounded.Select(p => p.Numbers));
+        Assert.Contains("eventsUntilNumber=4", bounded[0].Next, StringComparison.Ordinal);
+        Assert.Contains("content=empty", bounded[0].Next, StringComparison.Ordinal);
+
+        var zero = await _factory.CreateClient().GetAsync($"/fhir/Subscription/{subscription.Id}/$events?_count=0");
+        await Http.AssertOutcome(zero, HttpStatusCode.BadRequest, OperationOutcome.IssueType.Invalid, "_count");
+    }
+
+    [Fact]
+    public async Task GivenHeartbeatPeriod_WhenNothingHappens_ThenEachHeartbeatGoesOutWithinSecondsOfBeingDue()
+    {
+        using var subscriber = new Subscriber();
+        await SubscriptionData.ActiveAsync(_fhir,
+            SubscriptionData.Topic(SubscriptionTopics.DocumentAvailable.Canonical, subscriber.Endpoint, "empty", heartbeat: 2,
+                filters: $"DocumentReference?subject=Patient/{TestData.Unique("nobody")}"), subscriber);
+
+        // The sweep runs once a minute: two heartbeats this close together come from the heartbeat timer.
+        var received = await subscriber.WaitAsync(r => r.Count(x => x.Type == "heartbeat") >= 2, "two heartbeats", seconds: 30);
+
+        var times = received.Where(x => x.Type is "handshake" or "heartbeat").Take(3).Select(x => x.At).ToList();
+        var gaps = times.Zip(times.Skip(1), (a, b) => (b - a).TotalSeconds).ToList();
+        Assert.Equal(["handshake", "heartbeat", "heartbeat"], received.Where(x => x.Type is "handshake" or "heartbeat").Take(3).Select(x => x.Type));
+        Assert.All(gaps, g => Assert.InRange(g, 1.9, 7));
     }
 
     [Fact]
@@ -292,6 +339,25 @@ public class SubscriptionTests(SubscriptionTests.Gateway gateway) : IClassFixtur
     {
         var bundle = (Bundle)(await _fhir.InstanceOperationAsync(new Uri("Subscription/" + id, UriKind.Relative), "status", useGet: true))!;
         return (Parameters)Assert.Single(bundle.Entry).Resource;
+    }
+
+    /// <summary>Follows the next links from <paramref name="first"/>: the event numbers of each page and its next link.</summary>
+    private async Task<List<(long[] Numbers, bool HasNext, string Next)>> PagesAsync(string first)
+    {
+        var pages = new List<(long[], bool, string)>();
+        for (var url = first; url is not null && pages.Count < 10;)
+        {
+            var response = await _factory.CreateClient().GetAsync(url);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var bundle = (Bundle)new FhirJsonDeserializer().DeserializeResource(await response.Content.ReadAsStringAsync());
+            var numbers = ((Parameters)bundle.Entry[0].Resource).Parameter.Where(p => p.Name == "notification-event")
+                .Select(p => long.Parse(((FhirString)p.Part.Single(x => x.Name == "event-number").Value).Value, System.Globalization.CultureInfo.InvariantCulture))
+                .ToArray();
+            url = bundle.Link.SingleOrDefault(l => l.Relation == "next")?.Url;
+            pages.Add((numbers, url is not null, url ?? ""));
+        }
+
+        return pages;
     }
 
     private static string Events(Parameters status) =>
