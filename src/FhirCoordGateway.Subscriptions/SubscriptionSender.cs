@@ -39,6 +39,9 @@ public sealed class SubscriptionSender(
     private enum Step
     {
         More,
+
+        /// <summary>Delivered everything that was pending when read: later events wake the sender again (the wake flag).</summary>
+        SentAll,
         Done,
         RetryLater,
     }
@@ -67,7 +70,9 @@ public sealed class SubscriptionSender(
             switch (step)
             {
                 case Step.Done:
-                    return new SenderOutcome(null, HeartbeatDue(state));
+                    return new SenderOutcome(null, HeartbeatDue(state, null));
+                case Step.SentAll:
+                    return new SenderOutcome(null, HeartbeatDue(state, clock.GetUtcNow()));
                 case Step.RetryLater:
                     await subscriptions.RequestWakeAsync([subscriptionId], ct);
                     return new SenderOutcome(retryAfter, null);
@@ -76,10 +81,10 @@ public sealed class SubscriptionSender(
     }
 
     /// <summary>When the next heartbeat is due: an active, healthy subscription with a heartbeat period only.</summary>
-    private DateTimeOffset? HeartbeatDue(SubscriptionState? state) =>
+    private DateTimeOffset? HeartbeatDue(SubscriptionState? state, DateTimeOffset? sentAt) =>
         state is { Status: SubscriptionStatusCodes.Active } && state.Failures < options.MaxAttempts
             && reader.TryReadStored(state)?.HeartbeatSeconds is { } period
-            ? (state.LastSentAt ?? clock.GetUtcNow()) + TimeSpan.FromSeconds(period)
+            ? (sentAt ?? state.LastSentAt ?? clock.GetUtcNow()) + TimeSpan.FromSeconds(period)
             : null;
 
     private async Task<(Step, TimeSpan?)> StepAsync(SubscriptionState? state, CancellationToken ct)
@@ -109,7 +114,9 @@ public sealed class SubscriptionSender(
                 var events = await subscriptions.ReadEventsAsync(state.Id, state.DeliveredThrough, null, max, ct);
                 if (events.Count > 0)
                 {
-                    return await DeliverAsync(state, spec, events, ct);
+                    var (step, retry) = await DeliverAsync(state, spec, events, ct);
+                    // Fewer than a full notification: nothing else was pending, so no second look (two statements saved per run).
+                    return (step == Step.More && events.Count < max ? Step.SentAll : step, retry);
                 }
 
                 return spec.HeartbeatSeconds is { } period && !(clock.GetUtcNow() - state.LastSentAt < TimeSpan.FromSeconds(period))

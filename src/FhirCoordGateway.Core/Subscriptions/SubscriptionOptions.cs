@@ -26,9 +26,12 @@ public sealed class SubscriptionOptions
     [Range(1, 1000)]
     public int MaxEventsPerNotification { get; set; } = 50;
 
-    /// <summary>Senders running at once on a node (each holds a database connection while it sends).</summary>
+    /// <summary>
+    /// Senders running at once on a node. Each holds a pooled database connection (its lock) while it sends and uses a
+    /// second one briefly: keep twice this well under the pool's Maximum Pool Size (100 by default).
+    /// </summary>
     [Range(1, 64)]
-    public int SenderConcurrency { get; set; } = 16;
+    public int SenderConcurrency { get; set; } = 32;
 
     /// <summary>Request timeout when the subscription sets no <c>backport-timeout</c>.</summary>
     public TimeSpan DefaultTimeout { get; set; } = TimeSpan.FromSeconds(10);
