@@ -44,12 +44,13 @@ public sealed class SubscriptionDispatcher(
     private readonly SemaphoreSlim _slots = new(options.SenderConcurrency);
     private readonly CancellationTokenSource _stopping = new();
     private Task _heartbeatLoop = Task.CompletedTask;
+    private bool _stopped;
 
     public void Wake(string subscriptionId)
     {
         lock (_gate)
         {
-            if (_stopping.IsCancellationRequested)
+            if (_stopped)
             {
                 return;
             }
@@ -79,9 +80,12 @@ public sealed class SubscriptionDispatcher(
         Task[] running;
         lock (_gate)
         {
-            _stopping.Cancel();
+            _stopped = true;
             running = [.. _runs, _heartbeatLoop];
         }
+
+        // Outside the lock: cancellation callbacks may continue runs that take it.
+        await _stopping.CancelAsync();
 
         // Senders stop between statements; what they did not send stays pending in the database.
         await Task.WhenAll(running).WaitAsync(cancellationToken).ContinueWith(_ => { }, CancellationToken.None);
@@ -134,7 +138,7 @@ public sealed class SubscriptionDispatcher(
                     _heartbeats[id] = due;
                 }
 
-                if (!_running[id] || ct.IsCancellationRequested)
+                if (!_running[id] || _stopped)
                 {
                     _running.Remove(id);
                     return;
