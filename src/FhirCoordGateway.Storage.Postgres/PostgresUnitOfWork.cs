@@ -45,6 +45,26 @@ internal sealed class PostgresUnitOfWork(
         }
     }
 
+    /// <summary>One round trip: the versions' insert statements in one batch.</summary>
+    public async Task WriteNewAsync(IReadOnlyList<NewVersion> versions, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var version in versions)
+        {
+            batch.BatchCommands.Add(ResourceSql.InsertBatchCommand(version));
+        }
+
+        try
+        {
+            await batch.ExecuteNonQueryAsync(ct);
+            _written.AddRange(versions);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw FhirOutcomeException.Of(FailureKind.Conflict, "A resource of the batch was created by another request; retry.");
+        }
+    }
+
     public async Task CommitAsync(CancellationToken ct)
     {
         await transaction.CommitAsync(ct);

@@ -58,6 +58,25 @@ internal static class ResourceSql
 
     public static NpgsqlCommand WriteCommand(NpgsqlConnection connection, NewVersion v, StoredResource? previous)
     {
+        var (sql, values) = Write(v, previous);
+        return Sql.Command(connection, sql, values);
+    }
+
+    /// <summary>The insert of a new resource as one command of an <see cref="NpgsqlBatch"/>.</summary>
+    public static NpgsqlBatchCommand InsertBatchCommand(NewVersion v)
+    {
+        var (sql, values) = Write(v, previous: null);
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(Sql.Parameter(value));
+        }
+
+        return command;
+    }
+
+    private static (string Sql, object?[] Values) Write(NewVersion v, StoredResource? previous)
+    {
         var values = new List<object?>
         {
             v.ResourceType,
@@ -74,7 +93,7 @@ internal static class ResourceSql
         }
 
         values.AddRange(SearchIndexSql.Values(v.ResourceType, v.Index));
-        return Sql.Command(connection, previous is null ? Insert : Replace, values.ToArray());
+        return (previous is null ? Insert : Replace, values.ToArray());
     }
 
     public static StoredResource ReadStored(NpgsqlDataReader reader, string resourceType, string id) =>

@@ -70,7 +70,10 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditRecorder recorder
 /// <summary>The single writer of request AuditEvents (group commit, <see cref="AuditRecorder"/>), to the last one at shutdown.</summary>
 public sealed class AuditWriterService(AuditRecorder recorder, Core.Storage.IResourceStore store, ILogger<AuditWriterService> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, AuditRecorder.Writers).Select(_ => Task.Run(WriteAsync, CancellationToken.None)));
+
+    private async Task WriteAsync()
     {
         // Not stoppingToken: at shutdown the queue is completed and drained to its end.
         while (true)

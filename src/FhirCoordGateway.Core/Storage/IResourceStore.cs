@@ -50,5 +50,17 @@ public interface IResourceUnitOfWork : IAsyncDisposable
     /// <summary>Writes <paramref name="version"/>; <paramref name="previous"/> is the current version it replaces, if any.</summary>
     Task WriteAsync(NewVersion version, StoredResource? previous, CancellationToken ct);
 
+    /// <summary>
+    /// Writes new resources (no previous version), as <see cref="WriteAsync"/> one by one would; a store may send
+    /// them together (one round trip for a batch of AuditEvents).
+    /// </summary>
+    async Task WriteNewAsync(IReadOnlyList<NewVersion> versions, CancellationToken ct)
+    {
+        foreach (var version in versions)
+        {
+            await WriteAsync(version, previous: null, ct);
+        }
+    }
+
     Task CommitAsync(CancellationToken ct);
 }

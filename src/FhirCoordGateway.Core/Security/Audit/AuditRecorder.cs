@@ -10,14 +10,20 @@ namespace FhirCoordGateway.Core.Security.Audit;
 /// starts (<see cref="RecordAsync"/>), several requests' AuditEvents in one transaction by <see cref="DrainAsync"/>;
 /// the gateway's own transmissions carry theirs in the transaction recording the attempt (<see cref="ForTransmission"/>).
 /// </summary>
-// Design: group commit. A request builds its AuditEvent version on its own thread, queues it and waits; the
-// single writer takes everything waiting (up to a batch), writes it in one transaction and releases every waiter
-// at once. A read thus pays one commit's latency, not a transaction of its own, and nothing it was answered
+// Design: group commit. A request builds its AuditEvent version on its own thread, queues it and waits; a free
+// writer (of Writers) takes everything waiting (up to a batch), writes it in one round trip and one transaction, and
+// releases every waiter at once. A read thus pays one commit's latency, not a transaction of its own, and nothing it was answered
 // for can be lost in a crash: the answer starts only after the commit.
 public sealed class AuditRecorder(VersionFactory versions, IResourceIdGenerator ids, AuditEventFactory events)
 {
+    /// <summary>
+    /// Writers running <see cref="DrainAsync"/> side by side: while one batch commits, the next one is already being
+    /// written, so a request waits for about one commit, not for the commits queued before it.
+    /// </summary>
+    public const int Writers = 4;
+
     private const int BatchSize = 256;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>();
 
     /// <summary>The AuditEvent version a unit of work writes just before it commits (its accesses so far).</summary>
     public NewVersion ForCommit(RequestSecurity security, IReadOnlyList<string> entities) =>
@@ -52,11 +58,7 @@ public sealed class AuditRecorder(VersionFactory versions, IResourceIdGenerator 
             {
                 await using (var uow = await store.BeginAsync(ct))
                 {
-                    foreach (var pending in batch)
-                    {
-                        await uow.WriteAsync(pending.Version, previous: null, ct);
-                    }
-
+                    await uow.WriteNewAsync([.. batch.Select(p => p.Version)], ct);
                     await uow.CommitAsync(ct);
                 }
 
