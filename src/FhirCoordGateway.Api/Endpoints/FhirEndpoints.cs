@@ -1,3 +1,4 @@
+using FhirCoordGateway.Api.Export;
 using FhirCoordGateway.Api.Http;
 using FhirCoordGateway.Api.Validation;
 using FhirCoordGateway.Core.Capabilities;
@@ -23,6 +24,7 @@ public static class FhirEndpoints
         fhir.MapGet("/metadata", Capabilities).Is(FhirInteraction.Capabilities);
         fhir.MapValidation();
         fhir.MapSubscriptionOperations();
+        fhir.MapBulkExport();
         fhir.MapGet("/_history", HistorySystem).Is(FhirInteraction.HistorySystem);
         fhir.MapGet("/{type:fhirtype}", Search).Is(FhirInteraction.SearchType);
         fhir.MapFhirSearch();

@@ -1,4 +1,5 @@
 using FhirCoordGateway.Api.Endpoints;
+using FhirCoordGateway.Api.Export;
 using FhirCoordGateway.Api.Http;
 using FhirCoordGateway.Api.Jobs;
 using FhirCoordGateway.Api.Security;
@@ -54,6 +55,7 @@ public static class GatewayServices
         services.AddSingleton<SearchHandler>();
         services.AddFhirBundles(builder.Configuration);
         services.AddSubscriptions(builder.Configuration);
+        builder.AddBulkExport();
         services.AddSingleton<CapabilityStatementBuilder>();
         services.AddSingleton<FhirBodyReader>();
         services.AddSingleton<FhirBase>();

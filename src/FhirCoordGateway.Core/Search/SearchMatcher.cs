@@ -90,13 +90,13 @@ public sealed class SearchMatcher(SearchIndexer indexer, TimeProvider? clock = n
     /// <summary>The owner itself, or a resource referring to it through one of the compartment's parameters (as the SQL).</summary>
     private static bool InCompartment(CompartmentCriterion cp, Resource resource, SearchIndexRows rows)
     {
-        if (resource.TypeName == cp.CompartmentType && resource.Id == cp.Id)
+        if (resource.TypeName == cp.CompartmentType && (cp.Id is null || resource.Id == cp.Id))
         {
             return true;
         }
 
         var parameters = CompartmentDefinitions.ParametersOf(cp.CompartmentType, resource.TypeName);
-        return rows.References.Any(r => parameters.Contains(r.Parameter) && r.TargetType == cp.CompartmentType && r.TargetId == cp.Id);
+        return rows.References.Any(r => parameters.Contains(r.Parameter) && r.TargetType == cp.CompartmentType && (cp.Id is null || r.TargetId == cp.Id));
     }
 
     private static bool Token(TokenCriterion t, SearchIndexRows rows) =>

@@ -216,11 +216,12 @@ public sealed record CompositeValue(TokenValue First, TokenValue? SecondToken, N
 public sealed record CompositeCriterion(string Parameter, IReadOnlyList<CompositeValue> Values) : SearchCriterion(Parameter);
 
 /// <summary>
-/// Compartment membership (<c>Patient/123/CarePlan</c>, <c>$everything</c>, and later the patient-scope filter
-/// of issue 8): the resource is the compartment's owner or refers to it through one of the compartment's parameters.
+/// Compartment membership (<c>Patient/123/CarePlan</c>, <c>$everything</c>, the patient-scope filter of issue 8):
+/// the resource is the compartment's owner or refers to it through one of the compartment's parameters. A null
+/// <see cref="Id"/> means the compartment of any owner (a Patient-level <c>$export</c>: whatever belongs to some patient).
 /// https://hl7.org/fhir/R4/compartmentdefinition-patient.html
 /// </summary>
-public sealed record CompartmentCriterion(string CompartmentType, string Id) : SearchCriterion("_compartment");
+public sealed record CompartmentCriterion(string CompartmentType, string? Id) : SearchCriterion("_compartment");
 
 /// <summary>
 /// Server-set only (a <see cref="SearchRestriction"/>, never parsed from a request): satisfied when every criterion
@@ -252,7 +253,7 @@ public static class SearchQueryKey
         ChainCriterion ch => ch.Parameter + ":" + string.Join(',', ch.TargetTypes) + "." + Of(ch.Inner),
         HasCriterion h => "_has:" + h.SourceType + ":" + h.ReferenceParameter + ":" + Of(h.Inner),
         CompositeCriterion co => co.Parameter + "=" + Join(co.Values.Select(v => v.ToString())),
-        CompartmentCriterion cp => "_compartment=" + cp.CompartmentType + "/" + cp.Id,
+        CompartmentCriterion cp => "_compartment=" + cp.CompartmentType + "/" + (cp.Id ?? "*"),
         AnyOfCriterion any => "_anyOf=(" + string.Join(")|(", any.Alternatives.Select(a => string.Join('&', a.Select(Of).Order(StringComparer.Ordinal)))) + ")",
         _ => c.ToString(),
     };

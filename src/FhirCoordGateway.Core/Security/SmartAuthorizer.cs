@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using FhirCoordGateway.Core.Export;
 using FhirCoordGateway.Core.Outcomes;
 
 namespace FhirCoordGateway.Core.Security;
@@ -88,12 +89,43 @@ public sealed class SmartAuthorizer(string adminScope) : IRequestAuthorizer
                 // CarePlan/{id}/$validate-by-mt writes the plan's next version (ADR 0013).
                 Require(request.ResourceType!, ScopePermissions.Update, access, "$validate-by-mt");
                 return;
+            case "export":
+                AuthorizeExport(request, access);
+                return;
+            case "export-status" or "export-file":
+                // Polling, cancelling and downloading an export: its endpoints answer 404 to any client but the one
+                // that started it (ADR 0015); the token must still be one that can export.
+                Require(access.Scopes.Any(s => s.Permissions.HasFlag(ScopePermissions.Read)), $"${request.Operation} needs a scope granting 'r'");
+                return;
             case "coordination-report":
                 // Figures over every patient: not for a patient- or type-limited token (ADR 0013).
                 Require(access.IsAdmin, "$coordination-report needs the administration scope");
                 return;
             default:
                 throw Forbidden($"the operation ${request.Operation} is not open to any scope");
+        }
+    }
+
+    /// <summary>
+    /// Bulk export (ADR 0015): system level for system/ and user/ tokens only; Patient level for any token granting
+    /// 'rs' on Patient (a patient/ token gets its own compartment only); Group level needs full 'rs' on Group (a group
+    /// spans patients). Which types are then written is decided per type by <see cref="ExportPlan"/>.
+    /// </summary>
+    private static void AuthorizeExport(FhirRequestContext request, RequestAccess access)
+    {
+        switch (request.ResourceType)
+        {
+            case null:
+                Require(access.Scopes.Any(s => s.Context != ScopeContext.Patient && s.Permissions.HasFlag(ScopePermissions.Read))
+                    && access.Scopes.Any(s => s.Context != ScopeContext.Patient && s.Permissions.HasFlag(ScopePermissions.Search)),
+                    "a system-level $export needs system/ or user/ scopes granting 'rs' (a patient/ token may use Patient/$export)");
+                return;
+            case "Group":
+                Require(ExportPlan.Level(access, "Group") == AccessLevel.Full, "Group/[id]/$export needs a system/ or user/ scope granting 'rs' on Group");
+                return;
+            default:
+                Require(ExportPlan.Level(access, request.ResourceType) != AccessLevel.Denied, $"$export on {request.ResourceType} needs a scope granting 'rs' on {request.ResourceType}");
+                return;
         }
     }
 

@@ -139,6 +139,15 @@ internal static class SearchSqlBuilder
     {
         var sp = types.SelectMany(t => CompartmentDefinitions.ParametersOf(cp.CompartmentType, t).Select(code => SearchKeys.ParamId(t, code))).Distinct().ToArray();
         var type = p.Add(cp.CompartmentType);
+        if (cp.Id is null)
+        {
+            // Any owner's compartment: every owner is in its own, other types need one reference to some owner.
+            var anyOwner = types.Contains(cp.CompartmentType) ? $" OR {alias}.res_type = {type}" : "";
+            return $"""
+                (EXISTS (SELECT 1 FROM sp_reference WHERE res_id = {alias}.res_id AND sp_id = ANY({p.Add(sp)}) AND target_type = {type}){anyOwner})
+                """;
+        }
+
         var id = p.Add(cp.Id);
         var owner = types.Contains(cp.CompartmentType) ? $" OR ({alias}.res_type = {type} AND {alias}.fhir_id = {id})" : "";
         return $"""

@@ -148,7 +148,7 @@ public sealed class SmartScopeTests
         Assert.Equal(Hl7.Fhir.Model.OperationOutcome.IssueType.Forbidden, error.Outcome.Issue[0].Code);
     }
 
-    private static RequestAccess Access(string scopes, string? patient)
+    internal static RequestAccess Access(string scopes, string? patient)
     {
         var claims = new List<Claim> { new(RequestAccess.ScopeClaim, scopes), new(RequestAccess.ClientIdClaim, "unit-client") };
         if (patient is not null)
