@@ -9,8 +9,10 @@ public static class ServiceCollectionExtensions
     /// <summary>Registers the one <see cref="NpgsqlDataSource"/> of the process, the store and the migration runner.</summary>
     public static IServiceCollection AddPostgresStorage(this IServiceCollection services, string connectionString)
     {
-        services.AddSingleton(Builder(connectionString).Build());
-        services.AddSingleton(Search.GenericPlanDataSource.Create(Builder(connectionString)));
+        // Built by factories, so that the container owns and disposes the pools with the host: instances handed to it
+        // are never disposed, and their idle connections outlived the gateway (tests ran out of server connections).
+        services.AddSingleton(_ => Builder(connectionString).Build());
+        services.AddSingleton(_ => Search.GenericPlanDataSource.Create(Builder(connectionString)));
         services.AddSingleton<IResourceStore, PostgresResourceStore>();
         services.AddSingleton<Core.Search.ISearchStore, Search.PostgresSearchStore>();
         services.AddSingleton<Core.Subscriptions.ISubscriptionStore, PostgresSubscriptionStore>();

@@ -82,6 +82,23 @@ public class GatewayFactory : WebApplicationFactory<Program>
         Lifetime = TimeSpan.FromHours(12),
     }));
 
+    /// <summary>
+    /// Hangfire takes its connections from Npgsql's process-wide pool of its connection string, which outlives the
+    /// gateway: the idle ones of every finished background-work gateway stayed open for minutes and, over a full
+    /// run, used up the server's connections ("too many clients"). A gateway with a database of its own clears them.
+    /// </summary>
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_settings.TryGetValue("ConnectionStrings:Fhir", out var own))
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(own);
+            Npgsql.NpgsqlConnection.ClearPool(connection);
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");

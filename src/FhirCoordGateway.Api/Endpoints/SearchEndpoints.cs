@@ -165,7 +165,5 @@ public static class SearchEndpoints
     }
 
     /// <summary><c>Prefer: handling=strict</c> (RFC 7240, https://hl7.org/fhir/R4/search.html#errors).</summary>
-    private static bool Strict(HttpRequest request) =>
-        request.Headers["Prefer"].Any(h => (h ?? "").Split([',', ';'], StringSplitOptions.TrimEntries)
-            .Any(p => p.Equals("handling=strict", StringComparison.OrdinalIgnoreCase)));
+    private static bool Strict(HttpRequest request) => FhirResponses.Prefers(request, "handling=strict");
 }

@@ -104,13 +104,13 @@ public sealed class ExportKickOff(IExportStore store, IBackgroundJobClient jobs,
 {
     public async Task StartAsync(HttpContext http, ExportLevel level, string? groupId)
     {
-        if (!Prefers(http.Request, "respond-async"))
+        if (!FhirResponses.Prefers(http.Request, "respond-async"))
         {
             throw FhirOutcomeException.Of(FailureKind.Invalid, "$export runs asynchronously only: send the header 'Prefer: respond-async'.", "Prefer");
         }
 
         var parameters = ExportParameters.Parse(
-            http.Request.Query.SelectMany(q => q.Value.Select(v => KeyValuePair.Create(q.Key, v ?? ""))), lenient: Prefers(http.Request, "handling=lenient"));
+            http.Request.Query.SelectMany(q => q.Value.Select(v => KeyValuePair.Create(q.Key, v ?? ""))), lenient: FhirResponses.Prefers(http.Request, "handling=lenient"));
         if (groupId is not null)
         {
             ResourceTypes.EnsureValidId(groupId);
@@ -140,9 +140,4 @@ public sealed class ExportKickOff(IExportStore store, IBackgroundJobClient jobs,
         http.Response.Headers.ContentLocation = $"{baseUrl}/${ExportEndpoints.StatusOperation}/{id}";
         await FhirResponses.WriteAsync(http, StatusCodes.Status202Accepted, Outcomes.Information($"Export {id} accepted; poll its status at the Content-Location URL."));
     }
-
-    /// <summary>Whether a <c>Prefer</c> header holds <paramref name="preference"/> (RFC 7240).</summary>
-    private static bool Prefers(HttpRequest request, string preference) =>
-        request.Headers["Prefer"].Any(h => (h ?? "").Split([',', ';'], StringSplitOptions.TrimEntries)
-            .Any(p => p.Equals(preference, StringComparison.OrdinalIgnoreCase)));
 }

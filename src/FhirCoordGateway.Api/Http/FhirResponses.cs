@@ -73,6 +73,11 @@ public static class FhirResponses
         context.Response.Headers.LastModified = stored.LastUpdated.ToString("r", CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Whether a Prefer header (RFC 7240) holds <paramref name="preference"/>, such as <c>respond-async</c> or <c>handling=strict</c>.</summary>
+    public static bool Prefers(HttpRequest request, string preference) =>
+        request.Headers["Prefer"].Any(h => (h ?? "").Split([',', ';'], StringSplitOptions.TrimEntries)
+            .Any(p => p.Equals(preference, StringComparison.OrdinalIgnoreCase)));
+
     /// <summary>The <c>return</c> preference of the Prefer header (RFC 7240), or null.</summary>
     public static string? PreferReturn(HttpRequest request)
     {

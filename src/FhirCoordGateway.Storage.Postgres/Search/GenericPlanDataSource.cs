@@ -10,11 +10,13 @@ namespace FhirCoordGateway.Storage.Postgres.Search;
 /// custom plans because the generic plan's estimate is averaged over all tokens (gender codes included). Other
 /// searches stay on the main pool, where a value-specific plan matters (design note §3.6).
 /// </summary>
-public sealed class GenericPlanDataSource(NpgsqlDataSource dataSource) : IAsyncDisposable
+public sealed class GenericPlanDataSource(NpgsqlDataSource dataSource) : IAsyncDisposable, IDisposable
 {
     public NpgsqlDataSource DataSource => dataSource;
 
     public ValueTask DisposeAsync() => dataSource.DisposeAsync();
+
+    public void Dispose() => dataSource.Dispose();
 
     public static GenericPlanDataSource Create(NpgsqlDataSourceBuilder builder)
     {

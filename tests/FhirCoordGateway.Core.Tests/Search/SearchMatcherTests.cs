@@ -65,4 +65,14 @@ public class SearchMatcherTests
         Assert.True(Matcher.Matches(practitioners with { Restriction = SearchRestriction.Compartment("Patient", "pat-7f3a21", otherTypesAllowed: true) }, practitioner));
         Assert.True(Matcher.Matches(Parser.Parse("Patient", [], strict: true) with { Restriction = SearchRestriction.Compartment("Patient", "pat-7f3a21") }, new Patient { Id = "pat-7f3a21" }));
     }
+
+    [Fact]
+    public void GivenCompartmentOfAnyPatient_WhenMatching_ThenAnyPatientAndWhatRefersToOneMatch()
+    {
+        var anyPatient = new CompartmentCriterion("Patient", null);
+
+        Assert.True(Matcher.Matches(new SearchQuery("CarePlan", [anyPatient]), Plan));
+        Assert.False(Matcher.Matches(new SearchQuery("CarePlan", [anyPatient]), new CarePlan { Id = "cp-orphan", Subject = new ResourceReference("Group/g1") }));
+        Assert.True(Matcher.Matches(new SearchQuery("Patient", [anyPatient]), new Patient { Id = "any-7f3a21" }));
+    }
 }
