@@ -36,7 +36,8 @@ public sealed class PostgresFixture : IAsyncLifetime
         ConnectionString = RequiredConnectionString();
         var services = new ServiceCollection();
         services.AddPostgresStorage(ConnectionString);
-        _dataSource = (NpgsqlDataSource)services.Single(d => d.ServiceType == typeof(NpgsqlDataSource)).ImplementationInstance!;
+        // The registration's own factory (it needs no services), without a container.
+        _dataSource = (NpgsqlDataSource)services.Single(d => d.ServiceType == typeof(NpgsqlDataSource)).ImplementationFactory!(null!);
         await new MigrationRunner(_dataSource, NullLogger<MigrationRunner>.Instance).RunAsync(CancellationToken.None);
         Store = new PostgresResourceStore(_dataSource);
         Db = new Database(_dataSource);
