@@ -69,6 +69,28 @@ public sealed class AuditTests(GatewayFactory gateway)
     }
 
     [Fact]
+    public async Task GivenReadsSearchesAndRefusals_WhenAnswered_ThenTheirAuditEventsAreAlreadyCommitted()
+    {
+        var created = (await gateway.Fhir().CreateAsync(TestData.Patient()))!;
+        var reader = gateway.FhirWith(TestTokens.Token("system/Patient.rs", clientId: "durable-e2e"));
+        using var refused = gateway.ClientWith(TestTokens.Token("system/Observation.r", clientId: "durable-e2e"));
+
+        // Each answer starts only once its AuditEvent is committed (ADR 0011): searched for at once, never waited for.
+        for (var i = 0; i < 5; i++)
+        {
+            await reader.ReadAsync<Patient>($"Patient/{created.Id}");
+            await reader.SearchAsync<Patient>([$"_id={created.Id}"]);
+            Assert.Equal(HttpStatusCode.Forbidden, (await refused.GetAsync($"/fhir/Patient/{created.Id}")).StatusCode);
+
+            var audits = (await Auditor.SearchAsync<AuditEvent>([$"entity=Patient/{created.Id}", "_count=100"]))!.Entry
+                .Select(e => (AuditEvent)e.Resource).Where(a => ClientOf(a) == "durable-e2e").ToList();
+            Assert.Equal(i + 1, audits.Count(a => a.Subtype[0].Code == "read" && a.Outcome == AuditEvent.AuditEventOutcome.N0));
+            Assert.Equal(i + 1, audits.Count(a => a.Subtype[0].Code == "search-type"));
+            Assert.Equal(i + 1, audits.Count(a => a.Outcome == AuditEvent.AuditEventOutcome.N4));
+        }
+    }
+
+    [Fact]
     public async Task GivenRefusedRead_ThenAuditedAsFailureWithTheTarget()
     {
         var created = (await gateway.Fhir().CreateAsync(TestData.Patient()))!;
