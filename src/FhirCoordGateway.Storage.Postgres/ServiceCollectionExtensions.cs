@@ -31,7 +31,10 @@ public static class ServiceCollectionExtensions
             builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
         }
 
-        if (!builder.ConnectionStringBuilder.ContainsKey("No Reset On Close"))
+        // NpgsqlConnectionStringBuilder.ContainsKey answers true for every keyword it knows, set or not (so this setting
+        // was never applied): whether the configuration names it is read from the connection string itself.
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!given.ContainsKey("No Reset On Close") && !given.ContainsKey("NoResetOnClose"))
         {
             // Returning a connection to the pool normally costs a DISCARD ALL; the gateway keeps no session
             // state (locks and settings are transaction-scoped), so skipping it is safe and cuts read CPU by a

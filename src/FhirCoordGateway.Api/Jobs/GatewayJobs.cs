@@ -37,8 +37,12 @@ public static class GatewayJobs
             UseSlidingInvisibilityTimeout = true,
             DistributedLockTimeout = TimeSpan.FromMinutes(1),
         };
-        // Its own pool: Hangfire's connections keep no state of ours and ours keep none of its.
-        services.AddSingleton<JobStorage>(_ => new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, storageOptions), storageOptions));
+        // Its own pool: Hangfire's connections keep no state of ours and ours keep none of its. It gets the settings of
+        // our pools: without them every return of a connection (tens per job) cost a session reset round trip and every
+        // statement a parse (docs/BENCHMARKS.md, document delivery). Hangfire keeps no session state either: its locks
+        // are rows, its transactions explicit, and long polling (LISTEN) is off.
+        var hangfireConnectionString = FhirCoordGateway.Storage.Postgres.ServiceCollectionExtensions.Builder(connectionString).ConnectionString;
+        services.AddSingleton<JobStorage>(_ => new PostgreSqlStorage(new NpgsqlConnectionFactory(hangfireConnectionString, storageOptions), storageOptions));
         // Likewise the activator: AddHangfire's default returns JobActivator.Current, the one of whichever gateway in
         // the process resolved Hangfire's configuration last, so jobs could run (or fail, once it was disposed) with
         // another gateway's services.

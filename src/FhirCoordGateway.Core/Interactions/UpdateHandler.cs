@@ -86,6 +86,21 @@ public sealed class UpdateHandler(IResourceStore store, VersionFactory versions,
         IResourceUnitOfWork uow, Resource resource, string id, int? ifMatch, string? operation, CancellationToken ct)
     {
         var warnings = versions.Validate(resource);
+        return await WriteVersionAsync(uow, resource, id, ifMatch, operation, warnings, ct);
+    }
+
+    /// <summary>
+    /// As <see cref="WriteAsync(IResourceUnitOfWork, Resource, string, int?, CancellationToken)"/> (lock, If-Match, version
+    /// rules, index, change log) for a resource the server builds and changes itself, without the profile validation a
+    /// client's body gets: its shape is fixed by code and proven by tests (the delivery Tasks, docs/adr/0008, whose
+    /// validation on each of their state changes was the largest CPU cost of a delivery, docs/BENCHMARKS.md).
+    /// </summary>
+    public Task<WriteResult> WriteServerBuiltAsync(IResourceUnitOfWork uow, Resource resource, string id, int? ifMatch, CancellationToken ct) =>
+        WriteVersionAsync(uow, resource, id, ifMatch, operation: null, new OperationOutcome(), ct);
+
+    private async Task<WriteResult> WriteVersionAsync(
+        IResourceUnitOfWork uow, Resource resource, string id, int? ifMatch, string? operation, OperationOutcome warnings, CancellationToken ct)
+    {
         await uow.LockAsync($"{resource.TypeName}/{id}", ct);
         var current = await uow.ReadAsync(resource.TypeName, id, ct);
         EnsureIfMatch(resource.TypeName, id, ifMatch, current);

@@ -49,10 +49,7 @@ public sealed class DeliveryJob(
         var earlierAttemptUnknown = delivery.Task.Status == FhirTask.TaskStatus.InProgress;
         var task = delivery.Task;
         var attempt = DeliveryTask.Attempts(task) + 1;
-        task.Status = FhirTask.TaskStatus.InProgress;
-        task.BusinessStatus = DeliveryTask.Step("sending");
-        task.ExecutionPeriod ??= new Period { StartElement = new FhirDateTime(clock.GetUtcNow()) };
-        DeliveryTask.SetOutput(task, "attempts", new UnsignedInt(attempt));
+        DeliveryTask.StartAttempt(task, attempt, clock.GetUtcNow());
         delivery = await tracker.SaveAsync(task, delivery.Version, ct);
         task = delivery.Task;
 
@@ -60,20 +57,9 @@ public sealed class DeliveryJob(
         try
         {
             var receipt = await SendAsync(taskId, task, earlierAttemptUnknown, ct);
-            task.Status = FhirTask.TaskStatus.Completed;
-            task.BusinessStatus = DeliveryTask.Step(DeliveryTask.Channel(task) == DeliveryChannel.SharedRecord ? "stored" : "sent");
-            (task.ExecutionPeriod ??= new Period()).EndElement = new FhirDateTime(clock.GetUtcNow());
-            task.StatusReason = null;
-            if (receipt.RemoteReference is { } remote)
-            {
-                DeliveryTask.SetOutput(task, "remote-reference", new FhirString(remote));
-            }
-
-            if (receipt.MessageId is { } messageId)
-            {
-                DeliveryTask.SetOutput(task, "message-id", new FhirString(messageId));
-            }
+            DeliveryTask.Complete(task, receipt, clock.GetUtcNow());
         }
+
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             // A failure we did not classify (the database, a bug) is treated as transient: retrying is safe.
@@ -81,10 +67,7 @@ public sealed class DeliveryJob(
             var message = ex is DeliveryFailedException ? ex.Message : $"Unexpected {ex.GetType().Name}";
             var policy = options.Value.Retry;
             retryIn = transient && attempt < policy.MaxAttempts ? policy.DelayAfter(attempt) : null;
-            task.Status = retryIn is null ? FhirTask.TaskStatus.Failed : FhirTask.TaskStatus.Ready;
-            task.BusinessStatus = DeliveryTask.Step(retryIn is null ? "failed" : "retry-scheduled");
-            task.StatusReason = new CodeableConcept { Text = message };
-            DeliveryTask.SetOutput(task, "last-error", new FhirString(message));
+            DeliveryTask.Fail(task, message, retryScheduled: retryIn is not null);
             logger.Log(
                 ex is DeliveryFailedException ? LogLevel.Warning : LogLevel.Error,
                 ex is DeliveryFailedException ? null : ex,

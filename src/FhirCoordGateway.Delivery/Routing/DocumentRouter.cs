@@ -47,7 +47,9 @@ public sealed class DocumentRouter(
         foreach (var reference in document.Author.Select(a => a.Reference).OfType<string>())
         {
             authors.Add(reference);
-            if ((await store.ReadReferenceAsync<PractitionerRole>(reference, ct))?.Practitioner?.Reference is { } person)
+            // Only a PractitionerRole has a person behind it; reading a Practitioner or Organization author would find nothing more.
+            if (reference.StartsWith("PractitionerRole/", StringComparison.Ordinal)
+                && (await store.ReadReferenceAsync<PractitionerRole>(reference, ct))?.Practitioner?.Reference is { } person)
             {
                 authors.Add(person);
             }

@@ -52,6 +52,69 @@ public static class DeliveryTask
         ],
     };
 
+    /// <summary>An attempt starts: in progress (sending), its number in the outputs, the execution period opened by the first one.</summary>
+    public static void StartAttempt(FhirTask task, int attempt, DateTimeOffset now)
+    {
+        task.Status = FhirTask.TaskStatus.InProgress;
+        task.BusinessStatus = Step("sending");
+        task.ExecutionPeriod ??= new Period { StartElement = new FhirDateTime(now) };
+        SetOutput(task, "attempts", new UnsignedInt(attempt));
+    }
+
+    /// <summary>The peer took the document: completed (stored in the shared record, or sent), with what the peer answered.</summary>
+    public static void Complete(FhirTask task, DeliveryReceipt receipt, DateTimeOffset now)
+    {
+        task.Status = FhirTask.TaskStatus.Completed;
+        task.BusinessStatus = Step(Channel(task) == DeliveryChannel.SharedRecord ? "stored" : "sent");
+        (task.ExecutionPeriod ??= new Period()).EndElement = new FhirDateTime(now);
+        task.StatusReason = null;
+        if (receipt.RemoteReference is { } remote)
+        {
+            SetOutput(task, "remote-reference", new FhirString(remote));
+        }
+
+        if (receipt.MessageId is { } messageId)
+        {
+            SetOutput(task, "message-id", new FhirString(messageId));
+        }
+    }
+
+    /// <summary>An attempt failed: queued again when a retry is scheduled, else failed; the error is kept either way.</summary>
+    public static void Fail(FhirTask task, string error, bool retryScheduled)
+    {
+        task.Status = retryScheduled ? FhirTask.TaskStatus.Ready : FhirTask.TaskStatus.Failed;
+        task.BusinessStatus = Step(retryScheduled ? "retry-scheduled" : "failed");
+        task.StatusReason = new CodeableConcept { Text = error };
+        SetOutput(task, "last-error", new FhirString(error));
+    }
+
+    /// <summary>A secure-messaging acknowledgement (MDN): <c>processed</c> acknowledges, an error code rejects.</summary>
+    public static void Acknowledge(FhirTask task, Acknowledgement ack)
+    {
+        if (ack.Processed && ack.ErrorCode is null)
+        {
+            task.Status = FhirTask.TaskStatus.Completed;
+            task.BusinessStatus = Step("acknowledged");
+        }
+        else
+        {
+            task.Status = FhirTask.TaskStatus.Failed;
+            task.BusinessStatus = Step("rejected");
+            task.StatusReason = new CodeableConcept { Text = $"{ack.ErrorCode}^{ack.ErrorLabel}" };
+        }
+
+        SetOutput(task, "acknowledgement", new FhirString(ack.ErrorCode is null ? "processed" : $"processed/Error: {ack.ErrorCode}^{ack.ErrorLabel}"));
+    }
+
+    /// <summary>An operator's re-queue ($retry): queued with a fresh round of attempts; the last error stays.</summary>
+    public static void Requeue(FhirTask task)
+    {
+        task.Status = FhirTask.TaskStatus.Ready;
+        task.BusinessStatus = Step("queued");
+        task.StatusReason = null;
+        SetOutput(task, "attempts", new UnsignedInt(0));
+    }
+
     public static DeliveryChannel Channel(FhirTask task) =>
         task.Code?.Coding.FirstOrDefault(c => c.System == ChannelSystem)?.Code == "shared-record" ? DeliveryChannel.SharedRecord : DeliveryChannel.SecureMessaging;
 

@@ -42,8 +42,7 @@ public sealed class DeliveryTracker(IResourceStore store, UpdateHandler updates,
             return (existing, false);
         }
 
-        var written = await updates.HandleAsync("Task", fresh.Id!, fresh, ifMatch: null, ct);
-        return (new StoredDelivery((FhirTask)written.Resource, written.Stored.Version), true);
+        return (await WriteAsync(fresh, expectedVersion: null, audit: null, ct), true);
     }
 
     /// <summary>Writes the changed Task if it is still at <paramref name="expectedVersion"/> (else 412 from the store).</summary>
@@ -56,15 +55,7 @@ public sealed class DeliveryTracker(IResourceStore store, UpdateHandler updates,
     public async Task<StoredDelivery> SaveAsync(FhirTask task, int expectedVersion, NewVersion? audit, CancellationToken ct)
     {
         task.LastModifiedElement = new FhirDateTime(clock.GetUtcNow());
-        await using var uow = await store.BeginAsync(ct);
-        var written = await updates.UpdateInAsync(uow, "Task", task.Id!, task, expectedVersion, ct);
-        if (audit is not null)
-        {
-            await uow.WriteAsync(audit, previous: null, ct);
-        }
-
-        await uow.CommitAsync(ct);
-        return new StoredDelivery((FhirTask)written.Resource, written.Stored.Version);
+        return await WriteAsync(task, expectedVersion, audit, ct);
     }
 
     /// <summary>
@@ -75,21 +66,8 @@ public sealed class DeliveryTracker(IResourceStore store, UpdateHandler updates,
     {
         var delivery = await ReadAsync(ack.DeliveryId, ct)
             ?? throw FhirOutcomeException.Of(FailureKind.NotFound, $"No delivery Task/{ack.DeliveryId} for this acknowledgement.");
-        var task = delivery.Task;
-        if (ack.Processed && ack.ErrorCode is null)
-        {
-            task.Status = FhirTask.TaskStatus.Completed;
-            task.BusinessStatus = DeliveryTask.Step("acknowledged");
-        }
-        else
-        {
-            task.Status = FhirTask.TaskStatus.Failed;
-            task.BusinessStatus = DeliveryTask.Step("rejected");
-            task.StatusReason = new CodeableConcept { Text = $"{ack.ErrorCode}^{ack.ErrorLabel}" };
-        }
-
-        DeliveryTask.SetOutput(task, "acknowledgement", new FhirString(ack.ErrorCode is null ? "processed" : $"processed/Error: {ack.ErrorCode}^{ack.ErrorLabel}"));
-        return await SaveAsync(task, delivery.Version, ct);
+        DeliveryTask.Acknowledge(delivery.Task, ack);
+        return await SaveAsync(delivery.Task, delivery.Version, ct);
     }
 
     /// <summary>An operator's re-queue of a failed delivery ($retry): back to queued with a fresh round of attempts (the last error stays).</summary>
@@ -107,10 +85,25 @@ public sealed class DeliveryTracker(IResourceStore store, UpdateHandler updates,
                 FailureKind.Conflict, $"Only a failed delivery can be retried; Task/{id} is {delivery.Task.Status?.ToString().ToLowerInvariant()}.");
         }
 
-        delivery.Task.Status = FhirTask.TaskStatus.Ready;
-        delivery.Task.BusinessStatus = DeliveryTask.Step("queued");
-        delivery.Task.StatusReason = null;
-        DeliveryTask.SetOutput(delivery.Task, "attempts", new UnsignedInt(0));
+        DeliveryTask.Requeue(delivery.Task);
         return await SaveAsync(delivery.Task, delivery.Version, ct);
+    }
+
+    /// <summary>
+    /// A delivery Task is built and changed only by this code (<see cref="DeliveryTask"/>), so it is written without
+    /// the profile validation of clients' bodies (DeliveryTaskShapeTests proves every state valid); the attempt's
+    /// AuditEvent, if any, goes in the same transaction.
+    /// </summary>
+    private async Task<StoredDelivery> WriteAsync(FhirTask task, int? expectedVersion, NewVersion? audit, CancellationToken ct)
+    {
+        await using var uow = await store.BeginAsync(ct);
+        var written = await updates.WriteServerBuiltAsync(uow, task, task.Id!, expectedVersion, ct);
+        if (audit is not null)
+        {
+            await uow.WriteAsync(audit, previous: null, ct);
+        }
+
+        await uow.CommitAsync(ct);
+        return new StoredDelivery((FhirTask)written.Resource, written.Stored.Version);
     }
 }

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Reflection;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Utility;
 
@@ -124,11 +126,17 @@ internal sealed class TokenSearchParameter : SearchParameterType
 
     /// <summary>The code system of a bound <c>Code&lt;T&gt;</c> (e.g. administrative-gender), so <c>system|code</c> matches.</summary>
     private static string? SystemOf(PrimitiveType p) =>
-        (p.GetType().IsGenericType
-            ? p.GetType().GetProperty("Value", System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.DeclaredOnly)?.GetValue(p) as Enum
-            : null) is { } e
-            ? NullIfEmpty(e.GetSystem())
+        (p.GetType().IsGenericType ? EnumValue.GetOrAdd(p.GetType(), ValueProperty)?.GetValue(p) as Enum : null) is { } e
+            ? EnumSystems.GetOrAdd(e, static e => NullIfEmpty(e.GetSystem()))
             : null;
+
+    // The SDK reads the system from the enum member's attribute by reflection on every call; an index row is made for
+    // every coded element of every write, so both lookups are cached (the enum types and members are a fixed set).
+    private static readonly ConcurrentDictionary<Type, PropertyInfo?> EnumValue = new();
+    private static readonly ConcurrentDictionary<Enum, string?> EnumSystems = new();
+
+    private static PropertyInfo? ValueProperty(Type type) =>
+        type.GetProperty("Value", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly);
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 }
