@@ -188,6 +188,28 @@ public sealed class DeliveryRoutingTests : IClassFixture<DeliveryRoutingTests.Ga
         Assert.Equal(FhirTask.TaskStatus.Completed, (await _fhir.ReadAsync<FhirTask>($"Task/{shared.Id}"))!.Status);
     }
 
+    [Fact]
+    public async Task An_attempt_that_died_after_logging_its_start_makes_the_next_one_ask_first_and_counts()
+    {
+        var care = await CareCircleAsync();
+        var document = await PostDocumentAsync(care.Patient, author: care.HospitalRole);
+        var shared = (await WaitForDeliveriesAsync(document, 3, t => t.Status == FhirTask.TaskStatus.Completed))
+            .Single(t => t.Code.Coding[0].Code == "shared-record");
+        var job = _gateway.Factory.Services.GetRequiredService<FhirCoordGateway.Delivery.Jobs.DeliveryJob>();
+        var attempts = _gateway.Factory.Services.GetRequiredService<FhirCoordGateway.Core.Storage.IAttemptLog>();
+
+        // Queued again, then an attempt (the fourth) starts from that version and dies before recording its outcome.
+        shared.Status = FhirTask.TaskStatus.Ready;
+        shared = (await _fhir.UpdateAsync(shared))!;
+        await attempts.StartAsync($"delivery/{shared.Id}", int.Parse(shared.Meta.VersionId, System.Globalization.CultureInfo.InvariantCulture), 4, CancellationToken.None);
+        await job.RunAsync(shared.Id, CancellationToken.None);
+
+        Assert.Contains(_gateway.SharedRecord.Calls, c => c.DocumentId == document.Id && c.EarlierAttemptUnknown);
+        var done = (await _fhir.ReadAsync<FhirTask>($"Task/{shared.Id}"))!;
+        Assert.Equal(FhirTask.TaskStatus.Completed, done.Status);
+        Assert.Equal(5, ((UnsignedInt)done.Output.Single(o => o.Type.Coding[0].Code == "attempts").Value).Value);
+    }
+
     private Task<Resource?> RetryAsync(string taskId) =>
         _fhir.OperationAsync(new Uri($"{_fhir.Endpoint.ToString().TrimEnd('/')}/Task/{taskId}/$retry"));
 

@@ -23,6 +23,7 @@ namespace FhirCoordGateway.Delivery.Jobs;
 public sealed class DeliveryJob(
     IResourceStore store,
     DeliveryTracker tracker,
+    IAttemptLog attempts,
     DocumentLoader loader,
     IDeliveryQueue queue,
     IOptions<DeliveryOptions> options,
@@ -38,28 +39,33 @@ public sealed class DeliveryJob(
     public async Task RunAsync(string taskId, CancellationToken ct)
     {
         // The lock lives as long as this transaction, which writes nothing; the Task changes commit on their own.
+        var key = $"delivery/{taskId}";
         await using var guard = await store.BeginAsync(ct);
-        await guard.LockAsync($"delivery/{taskId}", ct);
+        await guard.LockAsync(key, ct);
         if (await tracker.ReadAsync(taskId, ct) is not { } delivery
             || delivery.Task.Status is not (FhirTask.TaskStatus.Ready or FhirTask.TaskStatus.InProgress))
         {
             return;
         }
 
-        var earlierAttemptUnknown = delivery.Task.Status == FhirTask.TaskStatus.InProgress;
+        // An attempt that started from this very version never recorded its outcome (its process died): the peer may have
+        // the document. In progress is how Tasks written before the attempt log said the same.
         var task = delivery.Task;
-        var attempt = DeliveryTask.Attempts(task) + 1;
-        DeliveryTask.StartAttempt(task, attempt, clock.GetUtcNow());
-        delivery = await tracker.SaveAsync(task, delivery.Version, ct);
-        task = delivery.Task;
+        var last = await attempts.LastStartedAsync(key, ct);
+        var interrupted = last?.FromVersion == delivery.Version ? last : null;
+        var earlierAttemptUnknown = interrupted is not null || task.Status == FhirTask.TaskStatus.InProgress;
+        // The interrupted attempt counts, so a delivery that kills its process every time still runs out of attempts.
+        var attempt = Math.Max(DeliveryTask.Attempts(task), interrupted?.Number ?? 0) + 1;
+        var startedAt = clock.GetUtcNow();
+        // Committed before the peer is contacted; the Task itself is written once, with the outcome.
+        await attempts.StartAsync(key, delivery.Version, attempt, ct);
 
         TimeSpan? retryIn = null;
         try
         {
             var receipt = await SendAsync(taskId, task, earlierAttemptUnknown, ct);
-            DeliveryTask.Complete(task, receipt, clock.GetUtcNow());
+            DeliveryTask.Complete(task, attempt, startedAt, receipt, clock.GetUtcNow());
         }
-
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             // A failure we did not classify (the database, a bug) is treated as transient: retrying is safe.
@@ -67,7 +73,7 @@ public sealed class DeliveryJob(
             var message = ex is DeliveryFailedException ? ex.Message : $"Unexpected {ex.GetType().Name}";
             var policy = options.Value.Retry;
             retryIn = transient && attempt < policy.MaxAttempts ? policy.DelayAfter(attempt) : null;
-            DeliveryTask.Fail(task, message, retryScheduled: retryIn is not null);
+            DeliveryTask.Fail(task, attempt, startedAt, message, retryScheduled: retryIn is not null);
             logger.Log(
                 ex is DeliveryFailedException ? LogLevel.Warning : LogLevel.Error,
                 ex is DeliveryFailedException ? null : ex,
