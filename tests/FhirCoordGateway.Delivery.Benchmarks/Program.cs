@@ -192,6 +192,9 @@ var idleIds = posted.OrderBy(p => p.Value).Skip(idleStart).Select(p => p.Key).To
 // Burst: as fast as the clients can post.
 var burstStart = posted.Count;
 var burstBegan = clock.Elapsed.TotalMilliseconds;
+// The machine is shared: the CPU this process spent per document (gateway, WireMock, clients) is steadier than a rate.
+var loadAtBurst = LoadAverage();
+var cpuAtBurst = Process.GetCurrentProcess().TotalProcessorTime;
 var remaining = burst;
 await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
 {
@@ -220,6 +223,7 @@ await using (var db = new NpgsqlConnection(database.ConnectionString))
 }
 
 await WaitDeliveredAsync(burstStart + burst);
+var burstCpu = Process.GetCurrentProcess().TotalProcessorTime - cpuAtBurst;
 var burstIds = posted.OrderBy(p => p.Value).Skip(burstStart).Select(p => p.Key).ToList();
 var lastArrival = burstIds.Where(arrived.ContainsKey).Max(id => arrived[id]);
 
@@ -233,5 +237,9 @@ Console.WriteLine(FormattableString.Invariant(
 var burstLatencies = Latencies(burstIds).ToList();
 Console.Error.WriteLine(FormattableString.Invariant(
     $"(burst: every delivery Task made {(routedAt - burstBegan) / 1000:F1} s after the first POST, the last document delivered after {(lastArrival - burstBegan) / 1000:F1} s)"));
+Console.Error.WriteLine(FormattableString.Invariant(
+    $"(burst: this process used {burstCpu.TotalSeconds:F1} s of CPU, {burstCpu.TotalMilliseconds / burst:F1} ms per document; load average {loadAtBurst} at its start, {LoadAverage()} at its end)"));
 Console.WriteLine(FormattableString.Invariant(
     $"| burst ({clients} clients) | {burst} | {burstLatencies.Count} | {burst / ((postsDone - burstBegan) / 1000):F0} | {burstLatencies.Count / ((lastArrival - burstBegan) / 1000):F0} | {Percentile(burstLatencies, 0.5):F0} ms | {Percentile(burstLatencies, 0.95):F0} ms | {burstLatencies.Max():F0} ms |"));
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
