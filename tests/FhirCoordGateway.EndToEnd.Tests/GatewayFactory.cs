@@ -92,8 +92,12 @@ public class GatewayFactory : WebApplicationFactory<Program>
         await base.DisposeAsync();
         if (_settings.TryGetValue("ConnectionStrings:Fhir", out var own))
         {
-            await using var connection = new Npgsql.NpgsqlConnection(own);
-            Npgsql.NpgsqlConnection.ClearPool(connection);
+            // Hangfire's pool is keyed by the connection string GatewayJobs gives it, which carries our pool settings.
+            foreach (var connectionString in new[] { own, FhirCoordGateway.Storage.Postgres.ServiceCollectionExtensions.Builder(own).ConnectionString })
+            {
+                await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+                Npgsql.NpgsqlConnection.ClearPool(connection);
+            }
         }
 
         GC.SuppressFinalize(this);
