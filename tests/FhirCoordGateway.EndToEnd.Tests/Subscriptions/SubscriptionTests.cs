@@ -190,6 +190,24 @@ public class SubscriptionTests(SubscriptionTests.Gateway gateway) : IClassFixtur
     }
 
     [Fact]
+    public async Task GivenClassicCriteriaWithXmlPayload_WhenAMatchingResourceIsWritten_ThenItIsPostedAsFhirXml()
+    {
+        using var subscriber = new Subscriber();
+        var patient = await PatientAsync();
+        await SubscriptionData.ActiveAsync(_fhir,
+            SubscriptionData.Classic($"CarePlan?subject=Patient/{patient}", subscriber.Endpoint, "application/fhir+xml"), subscriber);
+
+        var plan = SubscriptionData.Pps(patient, "plan sent as XML");
+        plan.Category.Clear();
+        var created = await _fhir.CreateAsync(plan);
+
+        var posted = (await subscriber.WaitAsync(r => r.Count >= 2, "the CarePlan"))[1];
+        Assert.StartsWith("application/fhir+xml", posted.Headers["Content-Type"].Single(), StringComparison.Ordinal);
+        var body = new Hl7.Fhir.Serialization.FhirXmlDeserializer().DeserializeResource(posted.Body!);
+        Assert.Equal(created!.Id, Assert.IsType<CarePlan>(body).Id);
+    }
+
+    [Fact]
     public async Task GivenSubscriberDown_WhenItComesBack_ThenEveryEventArrivesOnceInOrder()
     {
         using var subscriber = new Subscriber();
