@@ -90,8 +90,10 @@ public sealed class DeliveryRoutingTests : IClassFixture<DeliveryRoutingTests.Ga
         Assert.Equal(3, ((UnsignedInt)shared.Output.Single(o => o.Type.Coding[0].Code == "attempts").Value).Value);
         Assert.Equal(3, _gateway.SharedRecord.Calls.Count(c => c.DocumentId == document.Id));
         Assert.Single(_gateway.SharedRecord.Calls, c => c.DocumentId == document.Id && c.Succeeded);
-        // Each earlier attempt recorded its answer, so none had to ask whether the document already arrived.
-        Assert.DoesNotContain(_gateway.SharedRecord.Calls, c => c.DocumentId == document.Id && c.EarlierAttemptUnknown);
+        // The first attempt submits; each retry first asks whether the failed attempt's document arrived anyway.
+        var calls = _gateway.SharedRecord.Calls.Where(c => c.DocumentId == document.Id).ToList();
+        Assert.Single(calls, c => !c.EarlierAttemptUnknown);
+        Assert.Equal(2, calls.Count(c => c.EarlierAttemptUnknown));
     }
 
     /// <summary>The AuditEvents of the gateway's own transmissions (DICOM "Export"), not those of the test's reads.</summary>

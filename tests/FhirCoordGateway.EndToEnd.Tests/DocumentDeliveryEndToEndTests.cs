@@ -60,6 +60,20 @@ public sealed class DocumentDeliveryEndToEndTests : IClassFixture<DocumentDelive
     }
 
     [Fact]
+    public async Task A_submission_whose_answer_times_out_is_looked_up_by_the_next_attempt_and_stored_only_once()
+    {
+        var care = await CareAsync();
+        // Stored at once, answered after the gateway's 5 s timeout: the attempt fails without knowing the outcome.
+        _peers.SharedRecord.AnswerSlowly(1, TimeSpan.FromSeconds(7));
+        var crh = await PostCrhAsync(care);
+
+        var shared = (await WaitForAsync(crh, 2, t => t.Status == FhirTask.TaskStatus.Completed)).Single(t => t.Code.Coding[0].Code == "shared-record");
+
+        Assert.Single(_peers.SharedRecord.StoredDocuments, d => Sent(d, crh));
+        Assert.Equal(2, ((UnsignedInt)shared.Output.Single(o => o.Type.Coding[0].Code == "attempts").Value).Value);
+    }
+
+    [Fact]
     public async Task With_a_consent_opposition_nothing_goes_to_the_shared_record()
     {
         var care = await CareAsync();

@@ -36,6 +36,16 @@ public sealed class FakeSharedRecord : IDisposable
     /// <summary>How long it takes to answer a submission it has already stored (an answer that may never arrive).</summary>
     public TimeSpan AnswerDelay { get; set; }
 
+    /// <summary>The next <paramref name="count"/> submissions are stored at once but answered only after <paramref name="delay"/>.</summary>
+    public void AnswerSlowly(int count, TimeSpan delay)
+    {
+        _slowDelay = delay;
+        _slowAnswers = count;
+    }
+
+    private int _slowAnswers;
+    private TimeSpan _slowDelay;
+
     /// <summary>Each accepted ITI-65 bundle, in arrival order.</summary>
     public ConcurrentQueue<Bundle> Stored { get; } = new();
 
@@ -55,7 +65,7 @@ public sealed class FakeSharedRecord : IDisposable
 
         var bundle = (Bundle)Reader.DeserializeResource(request.Body!);
         Stored.Enqueue(bundle);
-        Thread.Sleep(AnswerDelay);
+        Thread.Sleep(Interlocked.Decrement(ref _slowAnswers) >= 0 ? _slowDelay : AnswerDelay);
         var response = new Bundle { Type = Bundle.BundleType.TransactionResponse };
         foreach (var entry in bundle.Entry)
         {

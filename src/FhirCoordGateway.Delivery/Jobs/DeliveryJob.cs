@@ -17,8 +17,9 @@ namespace FhirCoordGateway.Delivery.Jobs;
 /// a transient failure schedules the next attempt after the backoff delay, a permanent one (or the last
 /// attempt) fails the delivery where an operator can see it and <c>$retry</c> it.
 /// Exactly-once: attempts of the same delivery run one at a time (a lock on its id); a finished delivery is
-/// never sent again; an attempt that died before recording its answer (crash, timeout) is followed by one
-/// that asks the shared record whether the document already arrived before submitting.
+/// never sent again; an attempt that follows any earlier one (that died before recording its answer, or failed
+/// with a timeout or an error the peer may have answered after storing) asks the shared record whether the
+/// document already arrived before submitting.
 /// </summary>
 public sealed class DeliveryJob(
     IResourceStore store,
@@ -49,11 +50,12 @@ public sealed class DeliveryJob(
         }
 
         // An attempt that started from this very version never recorded its outcome (its process died): the peer may have
-        // the document. In progress is how Tasks written before the attempt log said the same.
+        // the document. In progress is how Tasks written before the attempt log said the same. A recorded failure leaves
+        // it unknown too (a timeout, a reset or a 5xx can come after the peer stored it), so every retry asks first.
         var task = delivery.Task;
         var last = await attempts.LastStartedAsync(key, ct);
         var interrupted = last?.FromVersion == delivery.Version ? last : null;
-        var earlierAttemptUnknown = interrupted is not null || task.Status == FhirTask.TaskStatus.InProgress;
+        var earlierAttemptUnknown = interrupted is not null || task.Status == FhirTask.TaskStatus.InProgress || DeliveryTask.Attempts(task) > 0;
         // The interrupted attempt counts, so a delivery that kills its process every time still runs out of attempts.
         var attempt = Math.Max(DeliveryTask.Attempts(task), interrupted?.Number ?? 0) + 1;
         var startedAt = clock.GetUtcNow();
