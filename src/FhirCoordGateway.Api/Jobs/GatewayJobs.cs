@@ -52,7 +52,6 @@ public static class GatewayJobs
         {
             services.AddHangfireServer((provider, o) =>
             {
-                o.Activator = provider.GetRequiredService<JobActivator>();
                 o.WorkerCount = jobs.WorkerCount;
                 o.SchedulePollingInterval = jobs.SchedulePollingInterval;
                 o.ServerCheckInterval = TimeSpan.FromSeconds(30);
