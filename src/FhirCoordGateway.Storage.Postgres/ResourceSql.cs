@@ -28,16 +28,16 @@ internal static class ResourceSql
         c AS (
             INSERT INTO change_log (res_id, res_type, fhir_id, version, operation, changed_at)
             SELECT res_id, $1, $2, $3, $7, $4 FROM r),
-        {SearchIndexSql.InsertCtes("r", first: 8, typeParam: 1, idParam: 2)},
+        {SearchIndexSql.IndexCtes("r", first: 8, typeParam: 1, idParam: 2, replace: false)},
         {SearchIndexSql.BackfillCte("r", typeParam: 1, idParam: 2)}
         SELECT count(*) FROM r
         """;
 
     /// <summary>
     /// A new version of an existing resource: the current row moves to history, the new one takes its
-    /// place (only if the current version is still <c>$8</c>), the index rows are replaced and the change
-    /// log records it, in one statement. All CTEs see the same snapshot, so history gets the old row and
-    /// the deletes do not see the new index rows.
+    /// place (only if the current version is still <c>$8</c>), the index rows that changed are replaced and the
+    /// change log records it, in one statement. All CTEs see the same snapshot, so history gets the old row and
+    /// the index CTEs compare the new rows with the stored ones.
     /// </summary>
     public static readonly string Replace = $"""
         WITH cur AS (
@@ -51,8 +51,7 @@ internal static class ResourceSql
         c AS (
             INSERT INTO change_log (res_id, res_type, fhir_id, version, operation, changed_at)
             SELECT res_id, $1, $2, $3, $7, $4 FROM u),
-        {SearchIndexSql.DeleteCtes("u")},
-        {SearchIndexSql.InsertCtes("u", first: 9, typeParam: 1, idParam: 2)}
+        {SearchIndexSql.IndexCtes("u", first: 9, typeParam: 1, idParam: 2, replace: true)}
         SELECT count(*) FROM u
         """;
 

@@ -10,11 +10,10 @@ namespace FhirCoordGateway.Storage.Postgres.Search;
 /// </summary>
 public sealed class PostgresReindexStore(NpgsqlDataSource dataSource) : IReindexStore
 {
-    /// <summary>Deletes every index row of resource <c>$1</c> and inserts the new ones (same CTEs as the write path).</summary>
+    /// <summary>Replaces the index rows of resource <c>$1</c> that differ from the new ones (same CTEs as the write path).</summary>
     private static readonly string Replace = $"""
         WITH s AS (SELECT res_id FROM resource WHERE res_id = $1 AND NOT deleted),
-        {SearchIndexSql.DeleteCtes("s")},
-        {SearchIndexSql.InsertCtes("s", first: 4, typeParam: 2, idParam: 3)}
+        {SearchIndexSql.IndexCtes("s", first: 4, typeParam: 2, idParam: 3, replace: true)}
         SELECT 1
         """;
 

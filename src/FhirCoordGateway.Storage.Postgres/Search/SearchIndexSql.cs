@@ -8,53 +8,74 @@ namespace FhirCoordGateway.Storage.Postgres.Search;
 /// </summary>
 internal static class SearchIndexSql
 {
-    /// <summary>Number of array parameters <see cref="Values"/> adds.</summary>
-    public const int ParameterCount = 37;
+    /// <summary>One index table: its columns after <c>res_id</c> and the array type of each (<see cref="Values"/> order).</summary>
+    private sealed record IndexTable(string Name, string Short, string[] Columns, string[] Types);
 
-    public static readonly string[] Tables =
-        ["sp_token", "sp_string", "sp_date", "sp_number", "sp_quantity", "sp_uri", "sp_reference", "sp_composite"];
+    private static readonly IndexTable[] IndexTables =
+    [
+        new("sp_token", "token", ["sp_id", "h_sv", "h_v", "h_s", "sort_key"], ["int", "bigint", "bigint", "bigint", "text"]),
+        new("sp_string", "string", ["sp_id", "norm", "h_exact"], ["int", "text", "bigint"]),
+        new("sp_date", "date", ["sp_id", "lo", "hi", "long_span"], ["int", "timestamptz", "timestamptz", "boolean"]),
+        new("sp_number", "number", ["sp_id", "lo", "hi"], ["int", "numeric", "numeric"]),
+        new("sp_quantity", "quantity", ["sp_id", "lo", "hi", "h_sc", "h_c", "h_u"], ["int", "numeric", "numeric", "bigint", "bigint", "bigint"]),
+        new("sp_uri", "uri", ["sp_id", "uri"], ["int", "text"]),
+        // target_res_id is not a value of the version: the insert resolves it from target_type and target_id.
+        new("sp_reference", "reference", ["sp_id", "target_type", "target_id", "url"], ["int", "text", "text", "text"]),
+        new("sp_composite", "composite", ["sp_id", "k1sv", "k1v", "k2sv", "k2v", "lo", "hi", "dlo", "dhi"],
+            ["int", "bigint", "bigint", "bigint", "bigint", "numeric", "numeric", "timestamptz", "timestamptz"]),
+    ];
 
-    /// <summary>CTEs inserting the rows for the resource of CTE <paramref name="source"/>; arrays from <c>$first</c>.</summary>
+    public static readonly string[] Tables = IndexTables.Select(t => t.Name).ToArray();
+
+    /// <summary>
+    /// CTEs writing the index rows of the resource of CTE <paramref name="source"/>; arrays from <c>$first</c>.
+    /// With <paramref name="replace"/> the resource may already have rows: only the rows that changed are replaced
+    /// (as HAPI FHIR's DaoSearchParamSynchronizer does): rows of the new version that are already stored stay, stored rows
+    /// it no longer has are deleted, the others inserted. A Task update that changes its status touches a few rows
+    /// instead of all of them. All CTEs see the statement's snapshot, so the insert compares with the rows as they were.
+    /// Rows compare as whole values (NULLs equal); duplicate rows of a version count once.
+    /// </summary>
     /// <param name="typeParam">Parameter holding the resource type (self references resolve to the new row).</param>
-    public static string InsertCtes(string source, int first, int typeParam, int idParam)
+    public static string IndexCtes(string source, int first, int typeParam, int idParam, bool replace)
     {
         var p = first;
-        string P(string type) => "$" + p++ + "::" + type;
-        return $"""
-            i_token AS (
-                INSERT INTO sp_token (res_id, sp_id, h_sv, h_v, h_s, sort_key)
-                SELECT {source}.res_id, x.* FROM {source}, unnest({P("int[]")}, {P("bigint[]")}, {P("bigint[]")}, {P("bigint[]")}, {P("text[]")}) AS x),
-            i_string AS (
-                INSERT INTO sp_string (res_id, sp_id, norm, h_exact)
-                SELECT {source}.res_id, x.* FROM {source}, unnest({P("int[]")}, {P("text[]")}, {P("bigint[]")}) AS x),
-            i_date AS (
-                INSERT INTO sp_date (res_id, sp_id, lo, hi, long_span)
-                SELECT {source}.res_id, x.* FROM {source}, unnest({P("int[]")}, {P("timestamptz[]")}, {P("timestamptz[]")}, {P("boolean[]")}) AS x),
-            i_number AS (
-                INSERT INTO sp_number (res_id, sp_id, lo, hi)
-                SELECT {source}.res_id, x.* FROM {source}, unnest({P("int[]")}, {P("numeric[]")}, {P("numeric[]")}) AS x),
-            i_quantity AS (
-                INSERT INTO sp_quantity (res_id, sp_id, lo, hi, h_sc, h_c, h_u)
-                SELECT {source}.res_id, x.* FROM {source}, unnest({P("int[]")}, {P("numeric[]")}, {P("numeric[]")}, {P("bigint[]")}, {P("bigint[]")}, {P("bigint[]")}) AS x),
-            i_uri AS (
-                INSERT INTO sp_uri (res_id, sp_id, uri)
-                SELECT {source}.res_id, x.* FROM {source}, unnest({P("int[]")}, {P("text[]")}) AS x),
-            i_reference AS (
-                INSERT INTO sp_reference (res_id, sp_id, target_type, target_id, target_res_id, url)
-                SELECT {source}.res_id, x.sp, x.tt, x.tid,
-                       coalesce(t.res_id, CASE WHEN x.tt = ${typeParam} AND x.tid = ${idParam} THEN {source}.res_id END), x.url
-                FROM {source} CROSS JOIN unnest({P("int[]")}, {P("text[]")}, {P("text[]")}, {P("text[]")}) AS x(sp, tt, tid, url)
-                LEFT JOIN resource t ON t.res_type = x.tt AND t.fhir_id = x.tid),
-            i_composite AS (
-                INSERT INTO sp_composite (res_id, sp_id, k1sv, k1v, k2sv, k2v, lo, hi, dlo, dhi)
-                SELECT {source}.res_id, x.* FROM {source}, unnest({P("int[]")}, {P("bigint[]")}, {P("bigint[]")}, {P("bigint[]")}, {P("bigint[]")},
-                    {P("numeric[]")}, {P("numeric[]")}, {P("timestamptz[]")}, {P("timestamptz[]")}) AS x)
-            """;
-    }
+        var ctes = new List<string>();
+        foreach (var table in IndexTables)
+        {
+            var arrays = string.Join(", ", table.Types.Select(t => $"${p++}::{t}[]"));
+            var columns = string.Join(", ", table.Columns);
+            string Row(string alias) => $"({string.Join(", ", table.Columns.Select(c => $"{alias}.{c}"))})";
+            ctes.Add($"n_{table.Short} AS (SELECT * FROM unnest({arrays}) AS n({columns}))");
+            var absent = $"NOT EXISTS (SELECT 1 FROM {table.Name} x WHERE x.res_id = {source}.res_id AND {Row("x")} IS NOT DISTINCT FROM {Row("n")})";
+            if (replace)
+            {
+                ctes.Add($"""
+                    d_{table.Short} AS (
+                        DELETE FROM {table.Name} x USING {source} WHERE x.res_id = {source}.res_id
+                        AND NOT EXISTS (SELECT 1 FROM n_{table.Short} n WHERE {Row("x")} IS NOT DISTINCT FROM {Row("n")}))
+                    """);
+            }
 
-    /// <summary>CTEs deleting every index row of the resource of CTE <paramref name="source"/>.</summary>
-    public static string DeleteCtes(string source) => string.Join(",\n", Tables.Select(t =>
-        $"d_{t} AS (DELETE FROM {t} x USING {source} WHERE x.res_id = {source}.res_id)"));
+            var where = replace ? $"WHERE {absent}" : "";
+            ctes.Add(table.Name == "sp_reference"
+                ? $"""
+                    i_{table.Short} AS (
+                        INSERT INTO sp_reference (res_id, sp_id, target_type, target_id, target_res_id, url)
+                        SELECT DISTINCT {source}.res_id, n.sp_id, n.target_type, n.target_id,
+                               coalesce(t.res_id, CASE WHEN n.target_type = ${typeParam} AND n.target_id = ${idParam} THEN {source}.res_id END), n.url
+                        FROM {source} CROSS JOIN n_{table.Short} n
+                        LEFT JOIN resource t ON t.res_type = n.target_type AND t.fhir_id = n.target_id
+                        {where})
+                    """
+                : $"""
+                    i_{table.Short} AS (
+                        INSERT INTO {table.Name} (res_id, {columns})
+                        SELECT DISTINCT {source}.res_id, n.* FROM {source}, n_{table.Short} n {where})
+                    """);
+        }
+
+        return string.Join(",\n", ctes);
+    }
 
     /// <summary>References written before their target existed now point at it (same statement as its creation).</summary>
     public static string BackfillCte(string source, int typeParam, int idParam) =>
@@ -64,7 +85,7 @@ internal static class SearchIndexSql
             WHERE x.target_type = ${typeParam} AND x.target_id = ${idParam} AND x.target_res_id IS NULL)
         """;
 
-    /// <summary>The array values, in the order of <see cref="InsertCtes"/>.</summary>
+    /// <summary>The array values, in the order of <see cref="IndexCtes"/>.</summary>
     public static IEnumerable<object> Values(string resourceType, SearchIndexRows rows)
     {
         int Sp(string code) => SearchKeys.ParamId(resourceType, code);

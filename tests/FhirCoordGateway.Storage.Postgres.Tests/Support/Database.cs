@@ -6,6 +6,9 @@ public sealed record ResourceRow(long ResId, int Version, DateTimeOffset LastUpd
 
 public sealed record HistoryRow(int Version, DateTimeOffset LastUpdated, bool Deleted, string? Body);
 
+/// <summary>One index row: its table, the transaction that wrote it, and its values (res_id left out) as JSON text.</summary>
+public sealed record IndexRow(string Table, long WrittenBy, string Values);
+
 public sealed record ChangeLogRow(long Seq, int Version, string Operation, DateTimeOffset ChangedAt);
 
 /// <summary>An identifier token row of a Patient, as its hashed key (the index keeps no text).</summary>
@@ -67,6 +70,20 @@ public sealed class Database(NpgsqlDataSource dataSource)
         var tables = new[] { "sp_token", "sp_string", "sp_date", "sp_number", "sp_quantity", "sp_uri", "sp_reference", "sp_composite" };
         var sql = "SELECT " + string.Join(" + ", tables.Select(t => $"(SELECT count(*) FROM {t} x WHERE NOT EXISTS (SELECT 1 FROM resource r WHERE r.res_id = x.res_id))"));
         return (await QueryAsync(sql, r => r.GetInt64(0))).Single();
+    }
+
+    /// <summary>
+    /// Every index row of a resource, in every sp_* table, as its table, the transaction that wrote it (xmin) and its
+    /// values without res_id (so rows of two resources with the same content compare equal).
+    /// </summary>
+    public Task<List<IndexRow>> IndexRowsAsync(string type, string id)
+    {
+        var tables = new[] { "sp_token", "sp_string", "sp_date", "sp_number", "sp_quantity", "sp_uri", "sp_reference", "sp_composite" };
+        var sql = string.Join(" UNION ALL ", tables.Select(t => $"""
+            SELECT '{t}', x.xmin::text::bigint, (to_jsonb(x) - 'res_id')::text FROM {t} x JOIN resource r ON r.res_id = x.res_id
+            WHERE r.res_type = $1 AND r.fhir_id = $2
+            """));
+        return QueryAsync(sql, r => new IndexRow(r.GetString(0), r.GetInt64(1), r.GetString(2)), type, id);
     }
 
     public async Task<List<T>> QueryAsync<T>(string sql, Func<NpgsqlDataReader, T> read, params object[] values)
