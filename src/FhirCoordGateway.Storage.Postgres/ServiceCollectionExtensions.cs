@@ -18,7 +18,6 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Core.Subscriptions.ISubscriptionStore, PostgresSubscriptionStore>();
         services.AddSingleton<MigrationRunner>();
         services.AddSingleton<IChangeFeed, PostgresChangeFeed>();
-        services.AddSingleton<IAttemptLog, PostgresAttemptLog>();
         return services;
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using FhirCoordGateway.Delivery;
+using FhirCoordGateway.Delivery.Tracking;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Rest;
 using Hl7.Fhir.Serialization;
@@ -191,19 +192,17 @@ public sealed class DeliveryRoutingTests : IClassFixture<DeliveryRoutingTests.Ga
     }
 
     [Fact]
-    public async Task An_attempt_that_died_after_logging_its_start_makes_the_next_one_ask_first_and_counts()
+    public async Task An_attempt_that_died_in_progress_makes_the_next_one_ask_first_and_counts()
     {
         var care = await CareCircleAsync();
         var document = await PostDocumentAsync(care.Patient, author: care.HospitalRole);
         var shared = (await WaitForDeliveriesAsync(document, 3, t => t.Status == FhirTask.TaskStatus.Completed))
             .Single(t => t.Code.Coding[0].Code == "shared-record");
         var job = _gateway.Factory.Services.GetRequiredService<FhirCoordGateway.Delivery.Jobs.DeliveryJob>();
-        var attempts = _gateway.Factory.Services.GetRequiredService<FhirCoordGateway.Core.Storage.IAttemptLog>();
 
-        // Queued again, then an attempt (the fourth) starts from that version and dies before recording its outcome.
-        shared.Status = FhirTask.TaskStatus.Ready;
-        shared = (await _fhir.UpdateAsync(shared))!;
-        await attempts.StartAsync($"delivery/{shared.Id}", int.Parse(shared.Meta.VersionId, System.Globalization.CultureInfo.InvariantCulture), 4, CancellationToken.None);
+        // What a fourth attempt leaves when its process dies after marking the delivery in progress, before the answer.
+        DeliveryTask.StartAttempt(shared, 4, DateTimeOffset.UtcNow);
+        await _fhir.UpdateAsync(shared);
         await job.RunAsync(shared.Id, CancellationToken.None);
 
         Assert.Contains(_gateway.SharedRecord.Calls, c => c.DocumentId == document.Id && c.EarlierAttemptUnknown);

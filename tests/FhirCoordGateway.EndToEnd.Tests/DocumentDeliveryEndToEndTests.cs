@@ -48,9 +48,9 @@ public sealed class DocumentDeliveryEndToEndTests : IClassFixture<DocumentDelive
     {
         var care = await CareAsync();
         _peers.SharedRecord.Down = true;
-        var before = _peers.SharedRecord.Submissions;
+        var before = _peers.SharedRecord.Refused;
         var crh = await PostCrhAsync(care);
-        await Eventually.UntilAsync(() => _peers.SharedRecord.Submissions >= before + 2, "two refused submissions");
+        await Eventually.UntilAsync(() => _peers.SharedRecord.Refused >= before + 2, "two refused attempts");
 
         _peers.SharedRecord.Down = false;
         var shared = (await WaitForAsync(crh, 2, t => t.Status == FhirTask.TaskStatus.Completed)).Single(t => t.Code.Coding[0].Code == "shared-record");
@@ -72,6 +72,31 @@ public sealed class DocumentDeliveryEndToEndTests : IClassFixture<DocumentDelive
         Assert.Single(_peers.SharedRecord.StoredDocuments, d => Sent(d, crh));
         Assert.Equal(2, ((UnsignedInt)shared.Output.Single(o => o.Type.Coding[0].Code == "attempts").Value).Value);
     }
+
+    [Fact]
+    public async Task While_the_shared_record_takes_its_time_the_delivery_is_seen_in_progress_then_completed()
+    {
+        var care = await CareAsync();
+        // Stored at once, answered after 3 s (within the 5 s timeout): the attempt is under way meanwhile.
+        _peers.SharedRecord.AnswerSlowly(1, TimeSpan.FromSeconds(3));
+        var crh = await PostCrhAsync(care);
+        await Eventually.UntilAsync(() => _peers.SharedRecord.StoredDocuments.Any(d => Sent(d, crh)), "the shared record has the document");
+
+        // The peer has it and has not answered: the Task was marked in progress, committed, before the peer was contacted.
+        var running = await _fhir.SearchAsync<FhirTask>([$"focus=DocumentReference/{crh.Id}", "status=in-progress", SharedRecordChannel]);
+        var inProgress = (FhirTask)Assert.Single(running.Entry).Resource;
+        Assert.Equal(("shared-record", "sending"), (inProgress.Code.Coding[0].Code, inProgress.BusinessStatus.Coding[0].Code));
+        Assert.Equal(1, ((UnsignedInt)inProgress.Output.Single(o => o.Type.Coding[0].Code == "attempts").Value).Value);
+        Assert.NotNull(inProgress.ExecutionPeriod.Start);
+
+        var shared = (await WaitForAsync(crh, 2, t => t.Status == FhirTask.TaskStatus.Completed)).Single(t => t.Code.Coding[0].Code == "shared-record");
+        Assert.Equal(("stored", 1), (shared.BusinessStatus.Coding[0].Code, ((UnsignedInt)shared.Output.Single(o => o.Type.Coding[0].Code == "attempts").Value).Value));
+        Assert.Equal(inProgress.ExecutionPeriod.Start, shared.ExecutionPeriod.Start);
+        Assert.Single(_peers.SharedRecord.StoredDocuments, d => Sent(d, crh));
+        Assert.Empty((await _fhir.SearchAsync<FhirTask>([$"focus=DocumentReference/{crh.Id}", "status=in-progress", SharedRecordChannel])).Entry);
+    }
+
+    private const string SharedRecordChannel = "code=https://fhircoord.example/fhir/CodeSystem/fhircoord-delivery-channel|shared-record";
 
     [Fact]
     public async Task With_a_consent_opposition_nothing_goes_to_the_shared_record()

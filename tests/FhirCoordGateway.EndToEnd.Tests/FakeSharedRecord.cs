@@ -49,8 +49,10 @@ public sealed class FakeSharedRecord : IDisposable
     /// <summary>Each accepted ITI-65 bundle, in arrival order.</summary>
     public ConcurrentQueue<Bundle> Stored { get; } = new();
 
-    /// <summary>Every ITI-65 request, accepted or not.</summary>
-    public int Submissions => _server.LogEntries.Count(e => e.RequestMessage.Method == "POST");
+    /// <summary>Requests answered 503 while <see cref="Down"/> (ITI-65 or ITI-67: a retry looks the document up first).</summary>
+    public int Refused => _refused;
+
+    private int _refused;
 
     public IEnumerable<DocumentReference> StoredDocuments => Stored.SelectMany(b => b.Entry).Select(e => e.Resource).OfType<DocumentReference>();
 
@@ -60,6 +62,7 @@ public sealed class FakeSharedRecord : IDisposable
     {
         if (Down)
         {
+            Interlocked.Increment(ref _refused);
             return Answer(HttpStatusCode.ServiceUnavailable, null);
         }
 
@@ -82,6 +85,7 @@ public sealed class FakeSharedRecord : IDisposable
     {
         if (Down)
         {
+            Interlocked.Increment(ref _refused);
             return Answer(HttpStatusCode.ServiceUnavailable, null);
         }
 

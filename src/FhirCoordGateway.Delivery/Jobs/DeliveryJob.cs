@@ -16,15 +16,15 @@ namespace FhirCoordGateway.Delivery.Jobs;
 /// One attempt at one delivery, run by Hangfire with the Task id only. Retries are ours, not Hangfire's:
 /// a transient failure schedules the next attempt after the backoff delay, a permanent one (or the last
 /// attempt) fails the delivery where an operator can see it and <c>$retry</c> it.
-/// Exactly-once: attempts of the same delivery run one at a time (a lock on its id); a finished delivery is
-/// never sent again; an attempt that follows any earlier one (that died before recording its answer, or failed
-/// with a timeout or an error the peer may have answered after storing) asks the shared record whether the
-/// document already arrived before submitting.
+/// Exactly-once: attempts of the same delivery run one at a time (a lock on its id); each attempt marks its Task
+/// in progress (committed) before contacting the peer; a finished delivery is never sent again; an attempt that
+/// follows any earlier one (still in progress: it died before recording its answer; or failed with a timeout or an
+/// error the peer may have answered after storing) asks the shared record whether the document already arrived
+/// before submitting.
 /// </summary>
 public sealed class DeliveryJob(
     IResourceStore store,
     DeliveryTracker tracker,
-    IAttemptLog attempts,
     DocumentLoader loader,
     IDeliveryQueue queue,
     IOptions<DeliveryOptions> options,
@@ -40,33 +40,33 @@ public sealed class DeliveryJob(
     public async Task RunAsync(string taskId, CancellationToken ct)
     {
         // The lock lives as long as this transaction, which writes nothing; the Task changes commit on their own.
-        var key = $"delivery/{taskId}";
         await using var guard = await store.BeginAsync(ct);
-        await guard.LockAsync(key, ct);
+        await guard.LockAsync($"delivery/{taskId}", ct);
         if (await tracker.ReadAsync(taskId, ct) is not { } delivery
             || delivery.Task.Status is not (FhirTask.TaskStatus.Ready or FhirTask.TaskStatus.InProgress))
         {
             return;
         }
 
-        // An attempt that started from this very version never recorded its outcome (its process died): the peer may have
-        // the document. In progress is how Tasks written before the attempt log said the same. A recorded failure leaves
-        // it unknown too (a timeout, a reset or a 5xx can come after the peer stored it), so every retry asks first.
+        // Still in progress: an attempt started and never recorded its outcome (its process died), so the peer may have the
+        // document. A recorded failure leaves it unknown too (a timeout, a reset or a 5xx can come after the peer stored it),
+        // so every retry asks first.
         var task = delivery.Task;
-        var last = await attempts.LastStartedAsync(key, ct);
-        var interrupted = last?.FromVersion == delivery.Version ? last : null;
-        var earlierAttemptUnknown = interrupted is not null || task.Status == FhirTask.TaskStatus.InProgress || DeliveryTask.Attempts(task) > 0;
-        // The interrupted attempt counts, so a delivery that kills its process every time still runs out of attempts.
-        var attempt = Math.Max(DeliveryTask.Attempts(task), interrupted?.Number ?? 0) + 1;
-        var startedAt = clock.GetUtcNow();
-        // Committed before the peer is contacted; the Task itself is written once, with the outcome.
-        await attempts.StartAsync(key, delivery.Version, attempt, ct);
+        var earlierAttemptUnknown = task.Status == FhirTask.TaskStatus.InProgress || DeliveryTask.Attempts(task) > 0;
+        // The attempts output was written when the dead attempt started, so it counts: a delivery that kills its process
+        // every time still runs out of attempts.
+        var attempt = DeliveryTask.Attempts(task) + 1;
+        DeliveryTask.StartAttempt(task, attempt, clock.GetUtcNow());
+        // Committed before the peer is contacted: anyone can see the attempt under way, and a later attempt that finds it
+        // still in progress knows this one died.
+        delivery = await tracker.SaveAsync(task, delivery.Version, ct);
+        task = delivery.Task;
 
         TimeSpan? retryIn = null;
         try
         {
             var receipt = await SendAsync(taskId, task, earlierAttemptUnknown, ct);
-            DeliveryTask.Complete(task, attempt, startedAt, receipt, clock.GetUtcNow());
+            DeliveryTask.Complete(task, receipt, clock.GetUtcNow());
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
@@ -75,7 +75,7 @@ public sealed class DeliveryJob(
             var message = ex is DeliveryFailedException ? ex.Message : $"Unexpected {ex.GetType().Name}";
             var policy = options.Value.Retry;
             retryIn = transient && attempt < policy.MaxAttempts ? policy.DelayAfter(attempt) : null;
-            DeliveryTask.Fail(task, attempt, startedAt, message, retryScheduled: retryIn is not null);
+            DeliveryTask.Fail(task, message, retryScheduled: retryIn is not null);
             logger.Log(
                 ex is DeliveryFailedException ? LogLevel.Warning : LogLevel.Error,
                 ex is DeliveryFailedException ? null : ex,

@@ -13,9 +13,9 @@ public enum DeliveryChannel
 /// <summary>
 /// A delivery is a FHIR Task (docs/adr/0008): <c>focus</c> = the DocumentReference, <c>for</c> = the patient,
 /// <c>owner</c> = the recipient, <c>code</c> = the channel, <c>status</c> = where it stands
-/// (ready = queued or waiting for a retry, completed, failed; in-progress only in Tasks written before the attempt log)
-/// and <c>businessStatus</c> the finer step (queued, retry-scheduled, stored, sent, acknowledged, rejected, failed). Attempts, the last error and the peer's
-/// answer are outputs. This class is the one place that knows that shape.
+/// (ready = queued or waiting for a retry, in-progress = an attempt is under way, completed, failed)
+/// and <c>businessStatus</c> the finer step (queued, sending, retry-scheduled, stored, sent, acknowledged, rejected, failed).
+/// Attempts, the last error and the peer's answer are outputs. This class is the one place that knows that shape.
 /// </summary>
 public static class DeliveryTask
 {
@@ -53,12 +53,21 @@ public static class DeliveryTask
     };
 
     /// <summary>
-    /// Attempt <paramref name="attempt"/> (started at <paramref name="startedAt"/>) got the document to the peer: completed
-    /// (stored in the shared record, or sent), with what the peer answered.
+    /// Attempt <paramref name="attempt"/> starts: in progress (sending), its number in the outputs, the execution period opened
+    /// by the first one. Stored before the peer is contacted, this version is the durable record that the attempt started
+    /// (docs/adr/0008).
     /// </summary>
-    public static void Complete(FhirTask task, int attempt, DateTimeOffset startedAt, DeliveryReceipt receipt, DateTimeOffset now)
+    public static void StartAttempt(FhirTask task, int attempt, DateTimeOffset now)
     {
-        RecordAttempt(task, attempt, startedAt);
+        task.Status = FhirTask.TaskStatus.InProgress;
+        task.BusinessStatus = Step("sending");
+        task.ExecutionPeriod ??= new Period { StartElement = new FhirDateTime(now) };
+        SetOutput(task, "attempts", new UnsignedInt(attempt));
+    }
+
+    /// <summary>The started attempt got the document to the peer: completed (stored in the shared record, or sent), with what the peer answered.</summary>
+    public static void Complete(FhirTask task, DeliveryReceipt receipt, DateTimeOffset now)
+    {
         task.Status = FhirTask.TaskStatus.Completed;
         task.BusinessStatus = Step(Channel(task) == DeliveryChannel.SharedRecord ? "stored" : "sent");
         task.ExecutionPeriod!.EndElement = new FhirDateTime(now);
@@ -74,10 +83,9 @@ public static class DeliveryTask
         }
     }
 
-    /// <summary>Attempt <paramref name="attempt"/> failed: queued again when a retry is scheduled, else failed; the error is kept either way.</summary>
-    public static void Fail(FhirTask task, int attempt, DateTimeOffset startedAt, string error, bool retryScheduled)
+    /// <summary>The started attempt failed: queued again when a retry is scheduled, else failed; the error is kept either way.</summary>
+    public static void Fail(FhirTask task, string error, bool retryScheduled)
     {
-        RecordAttempt(task, attempt, startedAt);
         task.Status = retryScheduled ? FhirTask.TaskStatus.Ready : FhirTask.TaskStatus.Failed;
         task.BusinessStatus = Step(retryScheduled ? "retry-scheduled" : "failed");
         task.StatusReason = new CodeableConcept { Text = error };
@@ -134,16 +142,6 @@ public static class DeliveryTask
     }
 
     public static DataType? Output(FhirTask task, string field) => task.Output.FirstOrDefault(o => IsField(o.Type, field))?.Value;
-
-    /// <summary>
-    /// A Task is written once per attempt, with its outcome (the start is in the attempt log, docs/adr/0008): the attempt's
-    /// number goes to the outputs, and the first attempt's start opens the execution period.
-    /// </summary>
-    private static void RecordAttempt(FhirTask task, int attempt, DateTimeOffset startedAt)
-    {
-        task.ExecutionPeriod ??= new Period { StartElement = new FhirDateTime(startedAt) };
-        SetOutput(task, "attempts", new UnsignedInt(attempt));
-    }
 
     private static DataType? Input(FhirTask task, string field) => task.Input.FirstOrDefault(i => IsField(i.Type, field))?.Value;
 

@@ -14,7 +14,7 @@ public class DeliveryTaskShapeTests
     private static readonly DateTimeOffset Queued = new(2026, 11, 22, 21, 0, 0, TimeSpan.Zero);
 
     public static TheoryData<string> Steps() =>
-        ["queued", "stored", "retry-scheduled", "failed", "sent", "acknowledged", "rejected", "requeued"];
+        ["queued", "sending", "stored", "retry-scheduled", "failed", "sent", "acknowledged", "rejected", "requeued"];
 
     [Theory]
     [MemberData(nameof(Steps))]
@@ -52,14 +52,14 @@ public class DeliveryTaskShapeTests
             return task;
         }
 
-        var started = Queued.AddSeconds(1);
+        DeliveryTask.StartAttempt(task, 1, Queued.AddSeconds(1));
         switch (step)
         {
             case "stored":
-                DeliveryTask.Complete(task, 1, started, new DeliveryReceipt("DocumentReference/remote-7f3a21", null), Queued.AddSeconds(2));
+                DeliveryTask.Complete(task, new DeliveryReceipt("DocumentReference/remote-7f3a21", null), Queued.AddSeconds(2));
                 break;
             case "sent" or "acknowledged" or "rejected":
-                DeliveryTask.Complete(task, 1, started, new DeliveryReceipt(null, "<dlv-7f3a21@fhircoord.example>"), Queued.AddSeconds(2));
+                DeliveryTask.Complete(task, new DeliveryReceipt(null, "<dlv-7f3a21@fhircoord.example>"), Queued.AddSeconds(2));
                 if (step != "sent")
                 {
                     DeliveryTask.Acknowledge(task, new Acknowledgement(task.Id!, true, step == "rejected" ? "903" : null, step == "rejected" ? "Destinataire inconnu" : null));
@@ -67,7 +67,7 @@ public class DeliveryTaskShapeTests
 
                 break;
             case "retry-scheduled" or "failed" or "requeued":
-                DeliveryTask.Fail(task, 1, started, "The shared record answered 503.", retryScheduled: step == "retry-scheduled");
+                DeliveryTask.Fail(task, "The shared record answered 503.", retryScheduled: step == "retry-scheduled");
                 if (step == "requeued")
                 {
                     DeliveryTask.Requeue(task);
