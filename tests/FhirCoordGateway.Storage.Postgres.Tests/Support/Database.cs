@@ -23,6 +23,8 @@ public sealed record TokenRow(int SpId, long Hash)
 /// <summary>Reads the tables directly, bypassing the store, so tests see exactly what was written.</summary>
 public sealed class Database(NpgsqlDataSource dataSource)
 {
+    private static readonly string[] IndexTables = ["sp_token", "sp_string", "sp_date", "sp_number", "sp_quantity", "sp_uri", "sp_reference", "sp_composite"];
+
     public async Task<ResourceRow?> ResourceAsync(string type, string id)
     {
         var rows = await QueryAsync(
@@ -67,8 +69,7 @@ public sealed class Database(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<long> OrphanIndexRowsAsync()
     {
-        var tables = new[] { "sp_token", "sp_string", "sp_date", "sp_number", "sp_quantity", "sp_uri", "sp_reference", "sp_composite" };
-        var sql = "SELECT " + string.Join(" + ", tables.Select(t => $"(SELECT count(*) FROM {t} x WHERE NOT EXISTS (SELECT 1 FROM resource r WHERE r.res_id = x.res_id))"));
+        var sql = "SELECT " + string.Join(" + ", IndexTables.Select(t => $"(SELECT count(*) FROM {t} x WHERE NOT EXISTS (SELECT 1 FROM resource r WHERE r.res_id = x.res_id))"));
         return (await QueryAsync(sql, r => r.GetInt64(0))).Single();
     }
 
@@ -78,8 +79,7 @@ public sealed class Database(NpgsqlDataSource dataSource)
     /// </summary>
     public Task<List<IndexRow>> IndexRowsAsync(string type, string id)
     {
-        var tables = new[] { "sp_token", "sp_string", "sp_date", "sp_number", "sp_quantity", "sp_uri", "sp_reference", "sp_composite" };
-        var sql = string.Join(" UNION ALL ", tables.Select(t => $"""
+        var sql = string.Join(" UNION ALL ", IndexTables.Select(t => $"""
             SELECT '{t}', x.xmin::text::bigint, (to_jsonb(x) - 'res_id')::text FROM {t} x JOIN resource r ON r.res_id = x.res_id
             WHERE r.res_type = $1 AND r.fhir_id = $2
             """));
