@@ -38,34 +38,37 @@ internal static class SearchIndexSql
     /// <param name="typeParam">Parameter holding the resource type (self references resolve to the new row).</param>
     public static string IndexCtes(string source, int first, int typeParam, int idParam, bool replace)
     {
+        // Design: the stored rows are found by "res_id = (SELECT res_id FROM source)", a value known before the scan, and a
+        // reference's target by a scalar subquery, never by a join with the source or the new rows: joined, the planner may
+        // hash the whole index table (or resource) to probe it with a handful of rows, and did on young tables without
+        // statistics (30-100 ms a write in the delivery benchmark).
         var p = first;
+        var owner = $"(SELECT res_id FROM {source})";
         var ctes = new List<string>();
         foreach (var table in IndexTables)
         {
             var arrays = string.Join(", ", table.Types.Select(t => $"${p++}::{t}[]"));
             var columns = string.Join(", ", table.Columns);
-            string Row(string alias) => $"({string.Join(", ", table.Columns.Select(c => $"{alias}.{c}"))})";
+            var same = $"({string.Join(", ", table.Columns.Select(c => $"x.{c}"))}) IS NOT DISTINCT FROM ({string.Join(", ", table.Columns.Select(c => $"n.{c}"))})";
             ctes.Add($"n_{table.Short} AS (SELECT * FROM unnest({arrays}) AS n({columns}))");
-            var absent = $"NOT EXISTS (SELECT 1 FROM {table.Name} x WHERE x.res_id = {source}.res_id AND {Row("x")} IS NOT DISTINCT FROM {Row("n")})";
             if (replace)
             {
                 ctes.Add($"""
                     d_{table.Short} AS (
-                        DELETE FROM {table.Name} x USING {source} WHERE x.res_id = {source}.res_id
-                        AND NOT EXISTS (SELECT 1 FROM n_{table.Short} n WHERE {Row("x")} IS NOT DISTINCT FROM {Row("n")}))
+                        DELETE FROM {table.Name} x WHERE x.res_id = {owner}
+                        AND NOT EXISTS (SELECT 1 FROM n_{table.Short} n WHERE {same}))
                     """);
             }
 
-            var where = replace ? $"WHERE {absent}" : "";
+            var where = replace ? $"WHERE NOT EXISTS (SELECT 1 FROM {table.Name} x WHERE x.res_id = {owner} AND {same})" : "";
             ctes.Add(table.Name == "sp_reference"
                 ? $"""
                     i_{table.Short} AS (
                         INSERT INTO sp_reference (res_id, sp_id, target_type, target_id, target_res_id, url)
                         SELECT DISTINCT {source}.res_id, n.sp_id, n.target_type, n.target_id,
-                               coalesce(t.res_id, CASE WHEN n.target_type = ${typeParam} AND n.target_id = ${idParam} THEN {source}.res_id END), n.url
-                        FROM {source} CROSS JOIN n_{table.Short} n
-                        LEFT JOIN resource t ON t.res_type = n.target_type AND t.fhir_id = n.target_id
-                        {where})
+                               coalesce((SELECT t.res_id FROM resource t WHERE t.res_type = n.target_type AND t.fhir_id = n.target_id),
+                                        CASE WHEN n.target_type = ${typeParam} AND n.target_id = ${idParam} THEN {source}.res_id END), n.url
+                        FROM {source}, n_{table.Short} n {where})
                     """
                 : $"""
                     i_{table.Short} AS (
