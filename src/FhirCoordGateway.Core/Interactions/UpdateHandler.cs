@@ -90,13 +90,20 @@ public sealed class UpdateHandler(IResourceStore store, VersionFactory versions,
     }
 
     /// <summary>
-    /// As <see cref="WriteAsync(IResourceUnitOfWork, Resource, string, int?, CancellationToken)"/> (lock, If-Match, version
-    /// rules, index, change log) for a resource the server builds and changes itself, without the profile validation a
-    /// client's body gets: its shape is fixed by code and proven by tests (the delivery Tasks, docs/adr/0008, whose
-    /// validation on each of their state changes was the largest CPU cost of a delivery, docs/BENCHMARKS.md).
+    /// Writes <paramref name="resource"/> (its id set), which the server builds and changes itself, as the version after
+    /// <paramref name="current"/>, the stored version the caller read and changed (null, or a deletion, for a new one):
+    /// version rules, index and change log as any write, but without the profile validation a client's body gets (its
+    /// shape is fixed by code and proven by tests: the delivery Tasks, docs/adr/0008, whose validation on each state
+    /// change was the largest CPU cost of a delivery) and without the resource lock and read, since the write names the
+    /// version it replaces and fails with 409 if another writer moved it meanwhile (two round trips fewer per delivery
+    /// Task write, docs/BENCHMARKS.md).
     /// </summary>
-    public Task<WriteResult> WriteServerBuiltAsync(IResourceUnitOfWork uow, Resource resource, string id, int? ifMatch, CancellationToken ct) =>
-        WriteVersionAsync(uow, resource, id, ifMatch, operation: null, new OperationOutcome(), ct);
+    public async Task<WriteResult> WriteServerBuiltAsync(IResourceUnitOfWork uow, Resource resource, StoredResource? current, CancellationToken ct)
+    {
+        var version = await versions.NextAsync(uow, resource, resource.Id!, current, operation: null, ct);
+        await uow.WriteAsync(version, current, ct);
+        return new WriteResult(CreateHandler.Stored(version), resource, Created: current is null || current.Deleted, new OperationOutcome());
+    }
 
     private async Task<WriteResult> WriteVersionAsync(
         IResourceUnitOfWork uow, Resource resource, string id, int? ifMatch, string? operation, OperationOutcome warnings, CancellationToken ct)

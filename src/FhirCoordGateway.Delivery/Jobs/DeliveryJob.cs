@@ -59,7 +59,7 @@ public sealed class DeliveryJob(
         DeliveryTask.StartAttempt(task, attempt, clock.GetUtcNow());
         // Committed before the peer is contacted: anyone can see the attempt under way, and a later attempt that finds it
         // still in progress knows this one died.
-        delivery = await tracker.SaveAsync(task, delivery.Version, ct);
+        delivery = await tracker.SaveAsync(delivery, ct);
         task = delivery.Task;
 
         TimeSpan? retryIn = null;
@@ -83,7 +83,7 @@ public sealed class DeliveryJob(
                 taskId, attempt, transient ? "transient" : "permanent", retryIn is null ? "failed" : $"retry in {retryIn}");
         }
 
-        await tracker.SaveAsync(task, delivery.Version, Audit(taskId, task, retryIn is not null), ct);
+        await tracker.SaveAsync(delivery, Audit(taskId, task, retryIn is not null), ct);
         if (retryIn is { } delay)
         {
             queue.Schedule(taskId, delay);

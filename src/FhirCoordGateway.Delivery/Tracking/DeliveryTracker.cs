@@ -8,8 +8,11 @@ using FhirTask = Hl7.Fhir.Model.Task;
 
 namespace FhirCoordGateway.Delivery.Tracking;
 
-/// <summary>A delivery Task as stored, with the version that guards its next change.</summary>
-public sealed record StoredDelivery(FhirTask Task, int Version);
+/// <summary>A delivery Task as stored, with the stored version its next change replaces.</summary>
+public sealed record StoredDelivery(FhirTask Task, StoredResource Stored)
+{
+    public int Version => Stored.Version;
+}
 
 /// <summary>
 /// Reads and changes delivery Tasks through the normal write path (so they are versioned, indexed and
@@ -31,31 +34,33 @@ public sealed class DeliveryTracker(IResourceStore store, UpdateHandler updates,
     public async Task<StoredDelivery?> ReadAsync(string id, CancellationToken ct)
     {
         var stored = await store.ReadAsync("Task", id, ct);
-        return StoreReferences.As<FhirTask>(stored) is { } task ? new StoredDelivery(task, stored!.Version) : null;
+        return StoreReferences.As<FhirTask>(stored) is { } task ? new StoredDelivery(task, stored!) : null;
     }
 
     /// <summary>Stores <paramref name="fresh"/> unless a Task with its id exists; returns what is stored and whether it is new.</summary>
     public async Task<(StoredDelivery Delivery, bool Created)> EnsureAsync(FhirTask fresh, CancellationToken ct)
     {
-        if (await ReadAsync(fresh.Id!, ct) is { } existing)
+        var stored = await store.ReadAsync("Task", fresh.Id!, ct);
+        if (StoreReferences.As<FhirTask>(stored) is { } existing)
         {
-            return (existing, false);
+            return (new StoredDelivery(existing, stored!), false);
         }
 
-        return (await WriteAsync(fresh, expectedVersion: null, audit: null, ct), true);
+        // A deleted Task with this id gets its next version; a Task created meanwhile by another node makes this a 409.
+        return (await WriteAsync(fresh, stored, audit: null, ct), true);
     }
 
-    /// <summary>Writes the changed Task if it is still at <paramref name="expectedVersion"/> (else 412 from the store).</summary>
-    public Task<StoredDelivery> SaveAsync(FhirTask task, int expectedVersion, CancellationToken ct) => SaveAsync(task, expectedVersion, audit: null, ct);
+    /// <summary>Writes the changed <see cref="StoredDelivery.Task"/> if its stored version is still the current one (else 409).</summary>
+    public Task<StoredDelivery> SaveAsync(StoredDelivery delivery, CancellationToken ct) => SaveAsync(delivery, audit: null, ct);
 
     /// <summary>
-    /// Writes the changed Task if it is still at <paramref name="expectedVersion"/> (else 412 from the store), and
+    /// Writes the changed <see cref="StoredDelivery.Task"/> if its stored version is still the current one (else 409), and
     /// <paramref name="audit"/> (the attempt's AuditEvent) in the same transaction.
     /// </summary>
-    public async Task<StoredDelivery> SaveAsync(FhirTask task, int expectedVersion, NewVersion? audit, CancellationToken ct)
+    public async Task<StoredDelivery> SaveAsync(StoredDelivery delivery, NewVersion? audit, CancellationToken ct)
     {
-        task.LastModifiedElement = new FhirDateTime(clock.GetUtcNow());
-        return await WriteAsync(task, expectedVersion, audit, ct);
+        delivery.Task.LastModifiedElement = new FhirDateTime(clock.GetUtcNow());
+        return await WriteAsync(delivery.Task, delivery.Stored, audit, ct);
     }
 
     /// <summary>
@@ -67,7 +72,7 @@ public sealed class DeliveryTracker(IResourceStore store, UpdateHandler updates,
         var delivery = await ReadAsync(ack.DeliveryId, ct)
             ?? throw FhirOutcomeException.Of(FailureKind.NotFound, $"No delivery Task/{ack.DeliveryId} for this acknowledgement.");
         DeliveryTask.Acknowledge(delivery.Task, ack);
-        return await SaveAsync(delivery.Task, delivery.Version, ct);
+        return await SaveAsync(delivery, ct);
     }
 
     /// <summary>An operator's re-queue of a failed delivery ($retry): back to queued with a fresh round of attempts (the last error stays).</summary>
@@ -86,7 +91,7 @@ public sealed class DeliveryTracker(IResourceStore store, UpdateHandler updates,
         }
 
         DeliveryTask.Requeue(delivery.Task);
-        return await SaveAsync(delivery.Task, delivery.Version, ct);
+        return await SaveAsync(delivery, ct);
     }
 
     /// <summary>
@@ -94,16 +99,16 @@ public sealed class DeliveryTracker(IResourceStore store, UpdateHandler updates,
     /// the profile validation of clients' bodies (DeliveryTaskShapeTests proves every state valid); the attempt's
     /// AuditEvent, if any, goes in the same transaction.
     /// </summary>
-    private async Task<StoredDelivery> WriteAsync(FhirTask task, int? expectedVersion, NewVersion? audit, CancellationToken ct)
+    private async Task<StoredDelivery> WriteAsync(FhirTask task, StoredResource? current, NewVersion? audit, CancellationToken ct)
     {
         await using var uow = await store.BeginAsync(ct);
-        var written = await updates.WriteServerBuiltAsync(uow, task, task.Id!, expectedVersion, ct);
+        var written = await updates.WriteServerBuiltAsync(uow, task, current, ct);
         if (audit is not null)
         {
             await uow.WriteAsync(audit, previous: null, ct);
         }
 
         await uow.CommitAsync(ct);
-        return new StoredDelivery((FhirTask)written.Resource, written.Stored.Version);
+        return new StoredDelivery((FhirTask)written.Resource, written.Stored);
     }
 }
