@@ -1,5 +1,8 @@
 using FhirCoordGateway.Core.Search;
 using FhirCoordGateway.Core.Storage;
+using FhirCoordGateway.Core.Security;
+using FhirCoordGateway.Core.Security.Audit;
+using FhirCoordGateway.Storage.Postgres.Audit;
 using Npgsql;
 
 namespace FhirCoordGateway.Storage.Postgres;
@@ -18,6 +21,11 @@ public sealed class PostgresResourceStore(NpgsqlDataSource dataSource, IEnumerab
     public async Task<StoredResource?> ReadVersionAsync(string resourceType, string id, int version, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
+        if (resourceType == AuditTrail.ResourceType)
+        {
+            return version == 1 ? await AuditSql.ReadAsync(connection, id, ct) : null; // an AuditEvent has one version
+        }
+
         await using var cmd = Sql.Command(connection, ResourceSql.ReadVersion, resourceType, id, version);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? ResourceSql.ReadStored(reader, resourceType, id) : null;
@@ -26,6 +34,11 @@ public sealed class PostgresResourceStore(NpgsqlDataSource dataSource, IEnumerab
     public async Task<bool> ExistsAsync(string resourceType, string id, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
+        if (resourceType == AuditTrail.ResourceType)
+        {
+            return await AuditSql.ReadAsync(connection, id, ct) is not null;
+        }
+
         await using var cmd = Sql.Command(connection, ResourceSql.Exists, resourceType, id);
         return (bool)(await cmd.ExecuteScalarAsync(ct))!;
     }
@@ -54,6 +67,13 @@ public sealed class PostgresResourceStore(NpgsqlDataSource dataSource, IEnumerab
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         return await SearchAsync(connection, query, limit, ct);
+    }
+
+    public async Task RecordAuditAsync(IReadOnlyList<AuditEntry> entries, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var cmd = AuditSql.InsertCommand(connection, entries);
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     public async Task<IResourceUnitOfWork> BeginAsync(CancellationToken ct)
@@ -87,6 +107,11 @@ public sealed class PostgresResourceStore(NpgsqlDataSource dataSource, IEnumerab
 
     internal static async Task<StoredResource?> ReadOneAsync(NpgsqlConnection connection, string resourceType, string id, CancellationToken ct)
     {
+        if (resourceType == AuditTrail.ResourceType)
+        {
+            return await AuditSql.ReadAsync(connection, id, ct);
+        }
+
         await using var cmd = Sql.Command(connection, ResourceSql.ReadCurrent, resourceType, id);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? ResourceSql.ReadStored(reader, resourceType, id) : null;

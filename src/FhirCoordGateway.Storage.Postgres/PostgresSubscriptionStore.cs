@@ -1,6 +1,8 @@
 using FhirCoordGateway.Core.Storage;
 using FhirCoordGateway.Core.Subscriptions;
 using Npgsql;
+using FhirCoordGateway.Core.Security.Audit;
+using FhirCoordGateway.Storage.Postgres.Audit;
 
 namespace FhirCoordGateway.Storage.Postgres;
 
@@ -184,14 +186,14 @@ public sealed class PostgresSubscriptionStore(NpgsqlDataSource dataSource) : ISu
     }
 
     public async Task RecordAttemptAsync(
-        DeliveryAttempt attempt, long? deliveredThrough, int failures, DateTimeOffset? retryAt, NewVersion? audit, CancellationToken ct)
+        DeliveryAttempt attempt, long? deliveredThrough, int failures, DateTimeOffset? retryAt, AuditEntry? audit, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = audit is null ? null : await connection.BeginTransactionAsync(ct);
         if (audit is not null)
         {
-            await using var write = ResourceSql.WriteCommand(connection, audit, previous: null);
-            await write.ExecuteScalarAsync(ct);
+            await using var write = AuditSql.InsertCommand(connection, [audit]);
+            await write.ExecuteNonQueryAsync(ct);
         }
 
         // One statement: the attempt row and the state it leaves are written together.

@@ -1,6 +1,8 @@
 using FhirCoordGateway.Core.Outcomes;
 using FhirCoordGateway.Core.Search;
+using FhirCoordGateway.Core.Security.Audit;
 using FhirCoordGateway.Core.Storage;
+using FhirCoordGateway.Storage.Postgres.Audit;
 using Npgsql;
 
 namespace FhirCoordGateway.Storage.Postgres;
@@ -45,24 +47,10 @@ internal sealed class PostgresUnitOfWork(
         }
     }
 
-    /// <summary>One round trip: the versions' insert statements in one batch.</summary>
-    public async Task WriteNewAsync(IReadOnlyList<NewVersion> versions, CancellationToken ct)
+    public async Task RecordAuditAsync(IReadOnlyList<AuditEntry> entries, CancellationToken ct)
     {
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        foreach (var version in versions)
-        {
-            batch.BatchCommands.Add(ResourceSql.InsertBatchCommand(version));
-        }
-
-        try
-        {
-            await batch.ExecuteNonQueryAsync(ct);
-            _written.AddRange(versions);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            throw FhirOutcomeException.Of(FailureKind.Conflict, "A resource of the batch was created by another request; retry.");
-        }
+        await using var cmd = AuditSql.InsertCommand(connection, entries);
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     public async Task CommitAsync(CancellationToken ct)

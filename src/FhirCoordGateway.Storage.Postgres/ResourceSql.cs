@@ -61,19 +61,6 @@ internal static class ResourceSql
         return Sql.Command(connection, sql, values);
     }
 
-    /// <summary>The insert of a new resource as one command of an <see cref="NpgsqlBatch"/>.</summary>
-    public static NpgsqlBatchCommand InsertBatchCommand(NewVersion v)
-    {
-        var (sql, values) = Write(v, previous: null);
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var value in values)
-        {
-            command.Parameters.Add(Sql.Parameter(value));
-        }
-
-        return command;
-    }
-
     private static (string Sql, object?[] Values) Write(NewVersion v, StoredResource? previous)
     {
         var values = new List<object?>

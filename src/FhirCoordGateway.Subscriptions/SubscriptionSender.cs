@@ -197,7 +197,7 @@ public sealed class SubscriptionSender(
     /// <param name="attemptAudit">The attempt's AuditEvent, written with the attempt (null with security off).</param>
     private Task RecordAsync(
         SubscriptionState state, NotificationKind kind, IReadOnlyList<SubscriptionEvent>? events, SendResult result, int failures,
-        DateTimeOffset? retryAt, NewVersion? attemptAudit, CancellationToken ct) =>
+        DateTimeOffset? retryAt, AuditEntry? attemptAudit, CancellationToken ct) =>
         subscriptions.RecordAttemptAsync(
             new DeliveryAttempt(state.Id, kind, events?[0].EventNumber, events?[^1].EventNumber, clock.GetUtcNow(),
                 result.HttpStatus, result.Error, result.Succeeded, result.ElapsedMs),
@@ -207,7 +207,7 @@ public sealed class SubscriptionSender(
     /// The AuditEvent of one notification attempt (issue 8): the Subscription and the focus versions named, sent to the
     /// endpoint (without its query), and the outcome; a failure is final (<paramref name="final"/>) or retried later.
     /// </summary>
-    private NewVersion? Audit(SubscriptionSpec spec, IReadOnlyList<string> sent, SendResult result, bool final) =>
+    private AuditEntry? Audit(SubscriptionSpec spec, IReadOnlyList<string> sent, SendResult result, bool final) =>
         audit?.ForTransmission(new TransmissionRecord(
             "rest-hook", TransmissionRecord.EndpointOf(spec.Endpoint), [$"Subscription/{spec.Id}", .. sent], null,
             result.Succeeded ? TransmissionOutcome.Succeeded : final ? TransmissionOutcome.Failed : TransmissionOutcome.WillRetry, result.Error));

@@ -2,6 +2,7 @@ using System.Net;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Rest;
 using Hl7.Fhir.Serialization;
+using Hl7.Fhir.Utility;
 
 namespace FhirCoordGateway.EndToEnd.Tests;
 
@@ -69,20 +70,26 @@ public sealed class AuditTests(GatewayFactory gateway)
     }
 
     [Fact]
-    public async Task GivenReadsSearchesAndRefusals_WhenAnswered_ThenTheirAuditEventsAreAlreadyCommitted()
+    public async Task GivenCommitBeforeAnswer_WhenReadsSearchesAndRefusalsAreAnswered_ThenTheirAuditEventsAreAlreadyCommitted()
     {
-        var created = (await gateway.Fhir().CreateAsync(TestData.Patient()))!;
-        var reader = gateway.FhirWith(TestTokens.Token("system/Patient.rs", clientId: "durable-e2e"));
-        using var refused = gateway.ClientWith(TestTokens.Token("system/Observation.r", clientId: "durable-e2e"));
+        await using var strict = GatewayFactory.WithSettings(new Dictionary<string, string>
+        {
+            ["Security:Audit:CommitBeforeAnswer"] = "true",
+            ["Security:Audit:FlushInterval"] = "00:00:05", // a request that did not wait would not find its AuditEvent
+        });
+        var created = (await strict.Fhir().CreateAsync(TestData.Patient()))!;
+        var reader = strict.FhirWith(TestTokens.Token("system/Patient.rs", clientId: "durable-e2e"));
+        using var refused = strict.ClientWith(TestTokens.Token("system/Observation.r", clientId: "durable-e2e"));
+        var auditor = strict.FhirWith(TestTokens.Token("system/AuditEvent.rs", clientId: "auditor-e2e"));
 
-        // Each answer starts only once its AuditEvent is committed (ADR 0011): searched for at once, never waited for.
+        // Each answer starts only once its AuditEvent is committed (ADR 0016): searched for at once, never waited for.
         for (var i = 0; i < 5; i++)
         {
             await reader.ReadAsync<Patient>($"Patient/{created.Id}");
             await reader.SearchAsync<Patient>([$"_id={created.Id}"]);
             Assert.Equal(HttpStatusCode.Forbidden, (await refused.GetAsync($"/fhir/Patient/{created.Id}")).StatusCode);
 
-            var audits = (await Auditor.SearchAsync<AuditEvent>([$"entity=Patient/{created.Id}", "_count=100"]))!.Entry
+            var audits = (await auditor.SearchAsync<AuditEvent>([$"entity=Patient/{created.Id}", "_count=100"]))!.Entry
                 .Select(e => (AuditEvent)e.Resource).Where(a => ClientOf(a) == "durable-e2e").ToList();
             Assert.Equal(i + 1, audits.Count(a => a.Subtype[0].Code == "read" && a.Outcome == AuditEvent.AuditEventOutcome.N0));
             Assert.Equal(i + 1, audits.Count(a => a.Subtype[0].Code == "search-type"));
@@ -166,5 +173,46 @@ public sealed class AuditTests(GatewayFactory gateway)
         }
 
         Assert.Fail("no AuditEvent for the refused anonymous request");
+    }
+
+    [Fact]
+    public async Task GivenTheAuditTrail_WhenAskedForWhatItDoesNotSupport_ThenA4xxOutcomeNamesIt()
+    {
+        var created = (await gateway.Fhir().CreateAsync(TestData.Patient()))!;
+        var audit = (await AuditOf($"Patient/{created.Id}"))[0];
+        using var http = gateway.ClientWith(TestTokens.Token("system/*.cruds system/AuditEvent.rs"));
+
+        // One version each, no history.
+        await Http.AssertOutcome(await http.GetAsync($"/fhir/AuditEvent/{audit.Id}/_history"), HttpStatusCode.MethodNotAllowed, OperationOutcome.IssueType.NotSupported);
+        await Http.AssertOutcome(await http.GetAsync("/fhir/AuditEvent/_history"), HttpStatusCode.MethodNotAllowed, OperationOutcome.IssueType.NotSupported);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"/fhir/AuditEvent/{audit.Id}/_history/1")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/fhir/AuditEvent/{audit.Id}/_history/2")).StatusCode);
+        // Only the audit trail's own parameters, never through another type.
+        await Http.AssertOutcome(await http.GetAsync("/fhir/AuditEvent?entity-name=x"), HttpStatusCode.BadRequest, OperationOutcome.IssueType.Invalid, "entity-name");
+        await Http.AssertOutcome(await http.GetAsync($"/fhir/Patient?_id={created.Id}&_revinclude=AuditEvent:entity"), HttpStatusCode.BadRequest, OperationOutcome.IssueType.Invalid);
+
+        var capabilities = (await gateway.Fhir().CapabilityStatementAsync())!;
+        var described = capabilities.Rest[0].Resource.Single(r => r.Type == "AuditEvent");
+        Assert.Equal(["read", "vread", "search-type"], described.Interaction.Select(i => i.Code!.Value.GetLiteral()));
+        Assert.Contains(described.SearchParam, p => p.Name == "entity");
+        Assert.DoesNotContain(described.SearchParam, p => p.Name == "entity-name");
+        Assert.DoesNotContain(capabilities.Rest[0].Resource.Single(r => r.Type == "Patient").SearchRevInclude, r => r.StartsWith("AuditEvent:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task GivenSecurityOff_WhenAClientWritesAnAuditEvent_Then405AsWithSecurityOn()
+    {
+        await using var open = GatewayFactory.WithSettings(new Dictionary<string, string> { ["Security:Enabled"] = "false" });
+        using var http = open.CreateClient();
+        var audit = new AuditEvent
+        {
+            Type = new Coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest"),
+            Recorded = DateTimeOffset.UtcNow,
+            Agent = [new AuditEvent.AgentComponent { Requestor = true, Who = new ResourceReference { Display = "forger" } }],
+            Source = new AuditEvent.SourceComponent { Observer = new ResourceReference { Display = "forger" } },
+        };
+
+        await Http.AssertOutcome(await http.PostAsync("/fhir/AuditEvent", Http.Json(FhirJsonSerializer.Default.SerializeToString(audit))), HttpStatusCode.MethodNotAllowed, OperationOutcome.IssueType.NotSupported);
+        await Http.AssertOutcome(await http.PutAsync("/fhir/AuditEvent/1", Http.Json(FhirJsonSerializer.Default.SerializeToString(audit))), HttpStatusCode.MethodNotAllowed, OperationOutcome.IssueType.NotSupported);
     }
 }

@@ -48,11 +48,18 @@ public sealed class DocumentDeliveryEndToEndTests : IClassFixture<DocumentDelive
     {
         var care = await CareAsync();
         _peers.SharedRecord.Down = true;
-        var before = _peers.SharedRecord.Refused;
-        var crh = await PostCrhAsync(care);
-        await Eventually.UntilAsync(() => _peers.SharedRecord.Refused >= before + 2, "two refused attempts");
+        DocumentReference crh;
+        try
+        {
+            var before = _peers.SharedRecord.Refused;
+            crh = await PostCrhAsync(care);
+            await Eventually.UntilAsync(() => _peers.SharedRecord.Refused >= before + 2, "two refused attempts");
+        }
+        finally
+        {
+            _peers.SharedRecord.Down = false; // never leave the peer down for the next test of the class
+        }
 
-        _peers.SharedRecord.Down = false;
         var shared = (await WaitForAsync(crh, 2, t => t.Status == FhirTask.TaskStatus.Completed)).Single(t => t.Code.Coding[0].Code == "shared-record");
 
         Assert.Single(_peers.SharedRecord.StoredDocuments, d => Sent(d, crh));

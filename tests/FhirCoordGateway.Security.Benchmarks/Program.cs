@@ -89,8 +89,9 @@ if (Environment.GetEnvironmentVariable("BENCH_PROFILE_READ_ON") is { } profileSe
 var results = new Dictionary<string, List<double>>();
 foreach (var (name, op) in new[] { ("read", read), ("search", search) })
 {
-    await Phase(httpOff, op, 2, drainAudit: false); // warm-up, both sides
-    await Phase(httpOn, op, 2, drainAudit: true);
+    // Warm-up, both sides: long enough for tiered JIT to settle (2 s left the first rounds at half speed).
+    await Phase(httpOff, op, 10, drainAudit: false);
+    await Phase(httpOn, op, 10, drainAudit: true);
     for (var round = 0; round < rounds; round++)
     {
         foreach (var (mode, http) in new[] { ("off", httpOff), ("on", httpOn) })
@@ -165,7 +166,7 @@ async Task<long> AuditCountAsync()
 {
     await using var connection = new NpgsqlConnection(connectionString);
     await connection.OpenAsync();
-    await using var count = new NpgsqlCommand("SELECT count(*) FROM resource WHERE res_type = 'AuditEvent'", connection);
+    await using var count = new NpgsqlCommand("SELECT count(*) FROM audit_event", connection);
     return (long)(await count.ExecuteScalarAsync())!;
 }
 

@@ -53,7 +53,7 @@ public class MigrationRunnerTests(PostgresFixture fixture)
 
     private static readonly string[] Tables =
     [
-        "change_feed_position", "change_log", "export_file", "export_job", "reindex_job", "resource", "resource_history", "schema_migration", "search_param_state",
+        "audit_event", "change_feed_position", "change_log", "export_file", "export_job", "reindex_job", "resource", "resource_history", "schema_migration", "search_param_state",
         "sp_composite", "sp_date", "sp_number", "sp_quantity", "sp_reference", "sp_string", "sp_token", "sp_uri",
         "subscription", "subscription_attempt", "subscription_event",
     ];

@@ -18,28 +18,6 @@ public class UnitOfWorkTests(PostgresFixture fixture)
     private static SearchQuery ByCode(string type, string code) => new(type, [new TokenCriterion("identifier", [new TokenValue(null, code, false)])]);
 
     [Fact]
-    public async Task GivenSeveralNewResources_WhenWrittenTogether_ThenEachHasItsVersionChangeLogAndTokensAfterCommitOnly()
-    {
-        var mrns = Enumerable.Range(0, 3).Select(_ => Writer.UniqueId("mrn-batch")).ToList();
-        var versions = mrns.Select(mrn => _writer.Versions.Next(
-            Writer.Patient(new Identifier("http://hospital.example.org/mrn", mrn)), Writer.UniqueId("uow-batch"), previous: null)).ToList();
-
-        await using (var uow = await _store.BeginAsync(CancellationToken.None))
-        {
-            await uow.WriteNewAsync(versions, CancellationToken.None);
-            Assert.Null(await _db.ResourceAsync("Patient", versions[0].Id));
-            await uow.CommitAsync(CancellationToken.None);
-        }
-
-        foreach (var (version, mrn) in versions.Zip(mrns))
-        {
-            Assert.Equal(Writer.Stored(version), await _store.ReadAsync("Patient", version.Id, CancellationToken.None));
-            Assert.Equal("create", Assert.Single(await _db.ChangeLogAsync("Patient", version.Id)).Operation);
-            Assert.Equal([version.Id], (await _store.SearchAsync(ByCode("Patient", mrn), 10, CancellationToken.None)).Select(r => r.Id));
-        }
-    }
-
-    [Fact]
     public async Task GivenNewResource_WhenWritingInAUnitOfWork_ThenNothingIsVisibleToOthersBeforeCommitAndEverythingAfter()
     {
         var id = Writer.UniqueId("uow-create");

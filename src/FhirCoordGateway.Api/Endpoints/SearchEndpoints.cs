@@ -118,7 +118,9 @@ public static class SearchEndpoints
         var rest = all.Where(p => p.Key is "_type" or "_count" or "_page" or "_format" or "_pretty").ToList();
         if (!rest.Any(p => p.Key == "_type"))
         {
-            rest.Add(KeyValuePair.Create("_type", string.Join(',', CompartmentDefinitions.Patient.Keys.Order(StringComparer.Ordinal))));
+            // The patient's record, not the audit trail of who accessed it (AuditEvents are searched on their own, ADR 0016).
+            var types = CompartmentDefinitions.Patient.Keys.Where(t => t != AuditTrail.ResourceType).Order(StringComparer.Ordinal);
+            rest.Add(KeyValuePair.Create("_type", string.Join(',', types)));
         }
 
         var baseUrl = fhirBase.Of(http.Request);

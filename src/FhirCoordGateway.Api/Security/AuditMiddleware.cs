@@ -6,10 +6,10 @@ namespace FhirCoordGateway.Api.Security;
 
 /// <summary>
 /// Records the AuditEvent of what each request did, unless its writes already committed one holding every access:
-/// reads, searches, failed writes and refusals (401/403) alike. The AuditEvent is committed when the answer is about
-/// to start (<c>OnStarting</c>), so no answer leaves without its trail; an answer that never starts (the client went
-/// away) is still recorded, without waiting. The anonymous paths are not audited. Sits outside the outcome
-/// middleware, so that it sees the final status.
+/// reads, searches, failed writes and refusals (401/403) alike. The AuditEvent is queued when the answer is about to
+/// start (<c>OnStarting</c>), and with <c>Security:Audit:CommitBeforeAnswer</c> the answer waits for its commit; an
+/// answer that never starts (the client went away) is still recorded. The anonymous paths are not audited. Sits
+/// outside the outcome middleware, so that it sees the final status.
 /// </summary>
 public sealed class AuditMiddleware(RequestDelegate next, AuditRecorder recorder, IOptions<SecurityOptions> options)
 {
@@ -24,13 +24,13 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditRecorder recorder
         // Whichever comes first records: the answer starting, or the end of a request whose answer never started.
         var claimed = 0;
         http.Response.OnStarting(() =>
-            Interlocked.Exchange(ref claimed, 1) == 0 && Record(http) is { } record ? recorder.RecordAsync(record) : Task.CompletedTask);
+            Interlocked.Exchange(ref claimed, 1) == 0 && Record(http) is { } record ? recorder.RecordAsync(record, recorder.CommitBeforeAnswer) : Task.CompletedTask);
         try
         {
             await next(http);
             if (!http.Response.HasStarted && !http.RequestAborted.IsCancellationRequested)
             {
-                // An answer without a body starts only after the pipeline: start it here, so its AuditEvent is committed first.
+                // An answer without a body starts only after the pipeline: start it here, so its AuditEvent is queued (and committed) first.
                 await http.Response.StartAsync(http.RequestAborted);
             }
         }
@@ -38,7 +38,7 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditRecorder recorder
         {
             if (Interlocked.Exchange(ref claimed, 1) == 0 && Record(http) is { } record)
             {
-                recorder.RecordLater(record);
+                await recorder.RecordAsync(record, untilCommitted: false);
             }
         }
     }
@@ -67,7 +67,7 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditRecorder recorder
     };
 }
 
-/// <summary>The single writer of request AuditEvents (group commit, <see cref="AuditRecorder"/>), to the last one at shutdown.</summary>
+/// <summary>The writers of request AuditEvents (batches, <see cref="AuditRecorder"/>), to the last one at shutdown.</summary>
 public sealed class AuditWriterService(AuditRecorder recorder, Core.Storage.IResourceStore store, ILogger<AuditWriterService> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>

@@ -31,6 +31,9 @@ public sealed class SecurityOptions
 
     public RateLimitOptions RateLimit { get; set; } = new();
 
+    /// <summary>How reads', searches' and refusals' AuditEvents are appended (ADR 0016).</summary>
+    public Core.Security.Audit.AuditTrailOptions Audit { get; set; } = new();
+
     /// <summary>Every trusted issuer, the development one included when enabled.</summary>
     public IEnumerable<IssuerOptions> AllIssuers() =>
         DevelopmentIssuer.Enabled ? [.. Issuers, DevelopmentIssuer.AsIssuer()] : Issuers;

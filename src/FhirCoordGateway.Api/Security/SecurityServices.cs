@@ -20,6 +20,7 @@ public static class SecurityServices
         services.AddSingleton<ResourceVisibility>();
         services.AddSingleton<SmartConfiguration>();
         services.AddSingleton<ICapabilityContributor>(sp => sp.GetRequiredService<SmartConfiguration>());
+        services.AddSingleton<ICapabilityContributor, AuditTrailCapabilities>();
         if (!options.Enabled)
         {
             services.AddSingleton<IRequestAuthorizer, AllowAllAuthorizer>();
@@ -33,7 +34,7 @@ public static class SecurityServices
 
         services.AddSingleton<IRequestAuthorizer>(sp => new SmartAuthorizer(sp.GetRequiredService<IOptions<SecurityOptions>>().Value.AdminScope));
         services.AddSingleton<AuditEventFactory>();
-        services.AddSingleton<AuditRecorder>();
+        services.AddSingleton(sp => new AuditRecorder(sp.GetRequiredService<AuditEventFactory>(), sp.GetRequiredService<IOptions<SecurityOptions>>().Value.Audit));
         services.AddHostedService<AuditWriterService>();
         services.AddSingleton<ISearchRestrictionSource, SmartSearchRestrictionSource>();
         Decorate<IResourceStore>(services, (sp, inner) => new SecuredResourceStore(

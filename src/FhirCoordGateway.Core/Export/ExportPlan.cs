@@ -23,7 +23,15 @@ public sealed record ExportPlan(IReadOnlyList<string> Types, IReadOnlyList<Expor
         var skipped = new List<Skip>();
         foreach (var type in explicitTypes ? request.Types : [.. levelTypes.Order(StringComparer.Ordinal)])
         {
-            if (!levelTypes.Contains(type))
+            if (type == AuditTrail.ResourceType)
+            {
+                // The audit trail is not exported (ADR 0016): auditors search it.
+                if (explicitTypes)
+                {
+                    skipped.Add(new Skip(type, false, "AuditEvents are not exported: auditors search them (AuditEvent?date=...)."));
+                }
+            }
+            else if (!levelTypes.Contains(type))
             {
                 skipped.Add(new Skip(type, false, $"{type} is never in a Patient compartment: a {request.Level}-level export does not hold it."));
             }

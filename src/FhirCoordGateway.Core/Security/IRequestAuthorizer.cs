@@ -11,8 +11,12 @@ public interface IRequestAuthorizer
     ValueTask AuthorizeAsync(FhirRequestContext request, ClaimsPrincipal user, CancellationToken ct);
 }
 
-/// <summary>Lets every request through: the policy until authentication is configured.</summary>
+/// <summary>Lets every request through (but AuditEvent writes, refused whatever the policy): the policy until authentication is configured.</summary>
 public sealed class AllowAllAuthorizer : IRequestAuthorizer
 {
-    public ValueTask AuthorizeAsync(FhirRequestContext request, ClaimsPrincipal user, CancellationToken ct) => ValueTask.CompletedTask;
+    public ValueTask AuthorizeAsync(FhirRequestContext request, ClaimsPrincipal user, CancellationToken ct)
+    {
+        AuditTrail.EnsureAllowed(request);
+        return ValueTask.CompletedTask;
+    }
 }

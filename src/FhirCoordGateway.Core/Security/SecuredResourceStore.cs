@@ -49,6 +49,8 @@ public sealed class SecuredResourceStore(IResourceStore inner, RequestSecurityAc
         return accessor.Current is { } security ? new SecuredUnitOfWork(uow, security, visibility, audit) : uow;
     }
 
+    public Task RecordAuditAsync(IReadOnlyList<AuditEntry> entries, CancellationToken ct) => inner.RecordAuditAsync(entries, ct);
+
     public Task<bool> IsAvailableAsync(CancellationToken ct) => inner.IsAvailableAsync(ct);
 
     private StoredResource? Visible(StoredResource? stored)

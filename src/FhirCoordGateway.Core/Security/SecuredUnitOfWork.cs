@@ -49,6 +49,8 @@ public sealed class SecuredUnitOfWork(
         _wrote = true;
     }
 
+    public Task RecordAuditAsync(IReadOnlyList<AuditEntry> entries, CancellationToken ct) => inner.RecordAuditAsync(entries, ct);
+
     public async Task CommitAsync(CancellationToken ct)
     {
         if (!_wrote)
@@ -58,7 +60,7 @@ public sealed class SecuredUnitOfWork(
         }
 
         var entities = security.Unaudited();
-        await inner.WriteAsync(audit.ForCommit(security, entities), previous: null, ct);
+        await inner.RecordAuditAsync([audit.ForCommit(security, entities)], ct);
         await inner.CommitAsync(ct);
         security.AuditedWithCommit(entities.Count);
     }

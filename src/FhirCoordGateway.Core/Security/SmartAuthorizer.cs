@@ -29,10 +29,7 @@ public sealed class SmartAuthorizer(string adminScope) : IRequestAuthorizer
 
     public static void Authorize(FhirRequestContext request, RequestAccess access)
     {
-        if (request.ResourceType == AuditTrail.ResourceType && request.Interaction is FhirInteraction.Create or FhirInteraction.Update or FhirInteraction.Patch or FhirInteraction.Delete)
-        {
-            throw FhirOutcomeException.Of(FailureKind.MethodNotAllowed, "AuditEvent records are written by the gateway only and cannot be created, changed or deleted.");
-        }
+        AuditTrail.EnsureAllowed(request);
 
         switch (request.Interaction)
         {

@@ -1,4 +1,5 @@
 using FhirCoordGateway.Core.Search;
+using FhirCoordGateway.Core.Security.Audit;
 
 namespace FhirCoordGateway.Core.Storage;
 
@@ -22,6 +23,9 @@ public interface IResourceStore
 
     /// <summary>Current, non-deleted resources matching <paramref name="query"/>, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<StoredResource>> SearchAsync(SearchQuery query, int limit, CancellationToken ct);
+
+    /// <summary>Appends AuditEvents to the audit trail (ADR 0016) in one statement, committed on its own.</summary>
+    Task RecordAuditAsync(IReadOnlyList<AuditEntry> entries, CancellationToken ct);
 
     /// <summary>Starts a database transaction for one or more writes.</summary>
     Task<IResourceUnitOfWork> BeginAsync(CancellationToken ct);
@@ -50,17 +54,8 @@ public interface IResourceUnitOfWork : IAsyncDisposable
     /// <summary>Writes <paramref name="version"/>; <paramref name="previous"/> is the current version it replaces, if any.</summary>
     Task WriteAsync(NewVersion version, StoredResource? previous, CancellationToken ct);
 
-    /// <summary>
-    /// Writes new resources (no previous version), as <see cref="WriteAsync"/> one by one would; a store may send
-    /// them together (one round trip for a batch of AuditEvents).
-    /// </summary>
-    async Task WriteNewAsync(IReadOnlyList<NewVersion> versions, CancellationToken ct)
-    {
-        foreach (var version in versions)
-        {
-            await WriteAsync(version, previous: null, ct);
-        }
-    }
+    /// <summary>Appends AuditEvents to the audit trail (ADR 0016), in one round trip.</summary>
+    Task RecordAuditAsync(IReadOnlyList<AuditEntry> entries, CancellationToken ct);
 
     Task CommitAsync(CancellationToken ct);
 }

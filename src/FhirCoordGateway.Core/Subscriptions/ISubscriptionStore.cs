@@ -1,4 +1,5 @@
 using FhirCoordGateway.Core.Storage;
+using FhirCoordGateway.Core.Security.Audit;
 
 namespace FhirCoordGateway.Core.Subscriptions;
 
@@ -86,7 +87,7 @@ public interface ISubscriptionStore
     /// (when it succeeded), the failure count and the time of the next retry; and, in the same transaction, the
     /// attempt's AuditEvent version when there is one (<paramref name="audit"/>, issue 8).
     /// </summary>
-    Task RecordAttemptAsync(DeliveryAttempt attempt, long? deliveredThrough, int failures, DateTimeOffset? retryAt, NewVersion? audit, CancellationToken ct);
+    Task RecordAttemptAsync(DeliveryAttempt attempt, long? deliveredThrough, int failures, DateTimeOffset? retryAt, AuditEntry? audit, CancellationToken ct);
 
     /// <summary>The latest attempts, newest first.</summary>
     Task<IReadOnlyList<DeliveryAttempt>> ReadAttemptsAsync(string id, int max, CancellationToken ct);

@@ -91,7 +91,7 @@ public sealed class DeliveryJob(
     }
 
     /// <summary>The attempt's AuditEvent (issue 8): the document version and delivery sent where, and how it ended; null with security off.</summary>
-    private NewVersion? Audit(string taskId, FhirTask task, bool willRetry)
+    private AuditEntry? Audit(string taskId, FhirTask task, bool willRetry)
     {
         if (audit is null)
         {

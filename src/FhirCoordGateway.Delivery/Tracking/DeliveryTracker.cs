@@ -5,6 +5,7 @@ using FhirCoordGateway.Core.Outcomes;
 using FhirCoordGateway.Core.Storage;
 using Hl7.Fhir.Model;
 using FhirTask = Hl7.Fhir.Model.Task;
+using FhirCoordGateway.Core.Security.Audit;
 
 namespace FhirCoordGateway.Delivery.Tracking;
 
@@ -57,7 +58,7 @@ public sealed class DeliveryTracker(IResourceStore store, UpdateHandler updates,
     /// Writes the changed <see cref="StoredDelivery.Task"/> if its stored version is still the current one (else 409), and
     /// <paramref name="audit"/> (the attempt's AuditEvent) in the same transaction.
     /// </summary>
-    public async Task<StoredDelivery> SaveAsync(StoredDelivery delivery, NewVersion? audit, CancellationToken ct)
+    public async Task<StoredDelivery> SaveAsync(StoredDelivery delivery, AuditEntry? audit, CancellationToken ct)
     {
         delivery.Task.LastModifiedElement = new FhirDateTime(clock.GetUtcNow());
         return await WriteAsync(delivery.Task, delivery.Stored, audit, ct);
@@ -99,13 +100,13 @@ public sealed class DeliveryTracker(IResourceStore store, UpdateHandler updates,
     /// the profile validation of clients' bodies (DeliveryTaskShapeTests proves every state valid); the attempt's
     /// AuditEvent, if any, goes in the same transaction.
     /// </summary>
-    private async Task<StoredDelivery> WriteAsync(FhirTask task, StoredResource? current, NewVersion? audit, CancellationToken ct)
+    private async Task<StoredDelivery> WriteAsync(FhirTask task, StoredResource? current, AuditEntry? audit, CancellationToken ct)
     {
         await using var uow = await store.BeginAsync(ct);
         var written = await updates.WriteServerBuiltAsync(uow, task, current, ct);
         if (audit is not null)
         {
-            await uow.WriteAsync(audit, previous: null, ct);
+            await uow.RecordAuditAsync([audit], ct);
         }
 
         await uow.CommitAsync(ct);

@@ -6,6 +6,7 @@ using FhirCoordGateway.Core.Interactions;
 using FhirCoordGateway.Core.Search;
 using FhirCoordGateway.Core.Storage;
 using Hl7.Fhir.Model;
+using FhirCoordGateway.Storage.Postgres.Audit;
 using Npgsql;
 
 namespace FhirCoordGateway.Storage.Postgres.Search;
@@ -20,6 +21,12 @@ public sealed class PostgresSearchStore(NpgsqlDataSource dataSource, SearchParam
 
     public async Task<SearchPage> SearchAsync(SearchQuery query, SearchPaging paging, CancellationToken ct)
     {
+        if (AuditSearch.Handles(query))
+        {
+            await using var audit = await dataSource.OpenConnectionAsync(ct);
+            return await AuditSearch.SearchAsync(audit, query, paging, ct);
+        }
+
         var source = genericPlans is not null && KeyLookup(query) ? genericPlans.DataSource : dataSource;
         await using var connection = await source.OpenConnectionAsync(ct);
         var matches = new List<(long ResId, StoredResource Resource, string?[] SortValues)>();

@@ -1,83 +1,86 @@
 using System.Threading.Channels;
-using FhirCoordGateway.Core.Interactions;
 using FhirCoordGateway.Core.Storage;
 
 namespace FhirCoordGateway.Core.Security.Audit;
 
 /// <summary>
-/// Records accesses as AuditEvent resources (ADR 0011). A request's writes carry their AuditEvent in their own
-/// database transaction (<see cref="ForCommit"/>); reads, searches and refusals are committed before their answer
-/// starts (<see cref="RecordAsync"/>), several requests' AuditEvents in one transaction by <see cref="DrainAsync"/>;
-/// the gateway's own transmissions carry theirs in the transaction recording the attempt (<see cref="ForTransmission"/>).
+/// Records accesses as AuditEvents in the audit trail (ADR 0011, stored as ADR 0016 says). A request's writes carry
+/// their AuditEvent in their own database transaction (<see cref="ForCommit"/>), as do the gateway's own transmissions
+/// (<see cref="ForTransmission"/>). Reads, searches and refusals are queued (<see cref="RecordAsync"/>) and appended in
+/// batches by <see cref="DrainAsync"/>: at once for a request that waits for its commit
+/// (<see cref="AuditTrailOptions.CommitBeforeAnswer"/>), else within <see cref="AuditTrailOptions.FlushInterval"/>.
 /// </summary>
-// Design: group commit. A request builds its AuditEvent version on its own thread, queues it and waits; a free
-// writer (of Writers) takes everything waiting (up to a batch), writes it in one round trip and one transaction, and
-// releases every waiter at once. A read thus pays one commit's latency, not a transaction of its own, and nothing it was answered
-// for can be lost in a crash: the answer starts only after the commit.
-public sealed class AuditRecorder(VersionFactory versions, IResourceIdGenerator ids, AuditEventFactory events)
+// Why batches: one appended row costs PostgreSQL a few microseconds, one statement a few hundred (round trip,
+// executor, commit), as much as the read it records. A batch of hundreds makes the trail a small fraction of a read.
+// The queue is bounded: when the writer falls behind, requests wait for room, so the trail never lags without limit.
+public sealed class AuditRecorder(AuditEventFactory events, AuditTrailOptions? options = null)
 {
+    /// <summary>Writers running <see cref="DrainAsync"/> side by side: while one batch is appended, the next one gathers.</summary>
+    public const int Writers = 2;
+
+    private const int BatchSize = 1000;
+    private readonly AuditTrailOptions _options = options ?? new AuditTrailOptions();
+    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(
+        new BoundedChannelOptions((options ?? new AuditTrailOptions()).QueueCapacity) { FullMode = BoundedChannelFullMode.Wait });
+
+    /// <summary>Whether requests wait for their AuditEvent's commit before answering.</summary>
+    public bool CommitBeforeAnswer => _options.CommitBeforeAnswer;
+
+    /// <summary>The AuditEvent a unit of work records just before it commits (its accesses so far).</summary>
+    public AuditEntry ForCommit(RequestSecurity security, IReadOnlyList<string> entities) =>
+        AuditEntry.Of(events.Build(new AuditRecord(security.Access, security.Request, 200, entities, security.CorrelationId)));
+
+    /// <summary>The AuditEvent of a transmission attempt, for the transaction that records the attempt.</summary>
+    public AuditEntry ForTransmission(TransmissionRecord record) => AuditEntry.Of(events.Build(record));
+
     /// <summary>
-    /// Writers running <see cref="DrainAsync"/> side by side: while one batch commits, the next one is already being
-    /// written, so a request waits for about one commit, not for the commits queued before it.
+    /// Queues the AuditEvent of a finished request (waiting for room when the queue is full). With
+    /// <paramref name="untilCommitted"/> the task completes once it is committed (and fails if it could not be).
     /// </summary>
-    public const int Writers = 4;
-
-    private const int BatchSize = 256;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>();
-
-    /// <summary>The AuditEvent version a unit of work writes just before it commits (its accesses so far).</summary>
-    public NewVersion ForCommit(RequestSecurity security, IReadOnlyList<string> entities) =>
-        Version(events.Build(new AuditRecord(security.Access, security.Request, 200, entities, security.CorrelationId)));
-
-    /// <summary>The AuditEvent version of a transmission attempt, for the transaction that records the attempt.</summary>
-    public NewVersion ForTransmission(TransmissionRecord record) => Version(events.Build(record));
-
-    /// <summary>Writes the AuditEvent of a finished request; completes once it is committed, fails if it could not be.</summary>
-    public Task RecordAsync(AuditRecord record)
+    public async Task RecordAsync(AuditRecord record, bool untilCommitted)
     {
-        var committed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _queue.Writer.TryWrite(new Pending(Version(events.Build(record)), committed));
-        return committed.Task;
+        var committed = untilCommitted ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null;
+        await _queue.Writer.WriteAsync(new Pending(AuditEntry.Of(events.Build(record)), committed));
+        if (committed is not null)
+        {
+            await committed.Task;
+        }
     }
 
-    /// <summary>Queues the AuditEvent of a request nobody waits for (its answer never started: the client went away).</summary>
-    public void RecordLater(AuditRecord record) => _queue.Writer.TryWrite(new Pending(Version(events.Build(record)), null));
-
-    /// <summary>Writes queued AuditEvents, as many as are waiting (up to a batch) per transaction, until the queue is completed.</summary>
+    /// <summary>Appends queued AuditEvents, up to a batch per statement, until the queue is completed and empty.</summary>
     public async Task DrainAsync(IResourceStore store, CancellationToken ct)
     {
         var batch = new List<Pending>(BatchSize);
         while (await _queue.Reader.WaitToReadAsync(ct))
         {
-            while (batch.Count < BatchSize && _queue.Reader.TryRead(out var pending))
+            Take(batch);
+            if (batch.Count < BatchSize && batch.All(p => p.Committed is null))
             {
-                batch.Add(pending);
+                // Nobody waits for these: let more gather, so that one statement carries many.
+                await Task.Delay(_options.FlushInterval, ct);
+                Take(batch);
             }
 
             try
             {
-                await using (var uow = await store.BeginAsync(ct))
-                {
-                    await uow.WriteNewAsync([.. batch.Select(p => p.Version)], ct);
-                    await uow.CommitAsync(ct);
-                }
-
+                await store.RecordAuditAsync([.. batch.Select(p => p.Entry)], ct);
                 batch.ForEach(p => p.Committed?.TrySetResult());
             }
             catch (Exception e)
             {
-                // Waiting requests fail (they answer 500 rather than without a trail); the others are written later.
-                batch.ForEach(p =>
+                // Waiting requests fail (they answer 500 rather than without a trail); the others are appended later.
+                foreach (var p in batch)
                 {
-                    if (p.Committed is null)
-                    {
-                        _queue.Writer.TryWrite(p);
-                    }
-                    else
+                    if (p.Committed is not null)
                     {
                         p.Committed.TrySetException(e);
                     }
-                });
+                    else if (!_queue.Writer.TryWrite(p))
+                    {
+                        await _queue.Writer.WriteAsync(p, ct);
+                    }
+                }
+
                 throw;
             }
             finally
@@ -90,7 +93,30 @@ public sealed class AuditRecorder(VersionFactory versions, IResourceIdGenerator 
     /// <summary>Stops accepting events; <see cref="DrainAsync"/> ends once the queue is empty.</summary>
     public void Complete() => _queue.Writer.TryComplete();
 
-    private NewVersion Version(Hl7.Fhir.Model.AuditEvent audit) => versions.Next(audit, ids.NewId(), previous: null);
+    private void Take(List<Pending> batch)
+    {
+        while (batch.Count < BatchSize && _queue.Reader.TryRead(out var pending))
+        {
+            batch.Add(pending);
+        }
+    }
 
-    private sealed record Pending(NewVersion Version, TaskCompletionSource? Committed);
+    private sealed record Pending(AuditEntry Entry, TaskCompletionSource? Committed);
+}
+
+/// <summary>How reads', searches' and refusals' AuditEvents are appended (configuration <c>Security:Audit</c>, ADR 0016).</summary>
+public sealed class AuditTrailOptions
+{
+    /// <summary>
+    /// True: a request's answer starts only once its AuditEvent is committed (nothing answered can be missing from the
+    /// trail after a crash; each request waits for an append). False (default): appended within <see cref="FlushInterval"/>
+    /// of the answer; a process crash loses at most the events of that interval and of the queue.
+    /// </summary>
+    public bool CommitBeforeAnswer { get; set; }
+
+    /// <summary>How long queued events nobody waits for gather before they are appended.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Events queued at most; beyond, requests wait for room.</summary>
+    public int QueueCapacity { get; set; } = 20_000;
 }
