@@ -234,7 +234,7 @@ public class AuditTrailStoreTests(PostgresFixture fixture)
     [Fact]
     public async Task GivenTheRecorder_WhenRequestsWaitOrNot_ThenWaitersSeeTheirCommitAndTheOthersShareOneStatement()
     {
-        var recorder = new AuditRecorder(new AuditEventFactory(TimeProvider.System), new AuditTrailOptions { FlushInterval = TimeSpan.FromMilliseconds(200) });
+        var recorder = new AuditRecorder(new AuditEventFactory(TimeProvider.System), new AuditTrailOptions { FlushInterval = TimeSpan.FromSeconds(1) });
         using var stop = new CancellationTokenSource();
         var draining = recorder.DrainAsync(fixture.Store, stop.Token);
         var waited = Writer.UniqueId("audit-wait");
