@@ -228,6 +228,8 @@ public class AuditTrailStoreTests(PostgresFixture fixture)
         Assert.StartsWith(AuditEntry.JsonStart, moved.Json, StringComparison.Ordinal);
     }
 
+    private static void Unexpected(Exception e) => throw new InvalidOperationException("An append failed.", e);
+
     private static AuditRecord Read(string patient) =>
         new(null, new Core.Security.FhirRequestContext(Core.Security.FhirInteraction.Read, "Patient", patient), 200, [$"Patient/{patient}"], Writer.UniqueId("corr"));
 
@@ -236,7 +238,7 @@ public class AuditTrailStoreTests(PostgresFixture fixture)
     {
         var recorder = new AuditRecorder(new AuditEventFactory(TimeProvider.System), new AuditTrailOptions { FlushInterval = TimeSpan.FromSeconds(1) });
         using var stop = new CancellationTokenSource();
-        var draining = recorder.DrainAsync(fixture.Store, stop.Token);
+        var draining = recorder.DrainAsync(fixture.Store, Unexpected, stop.Token);
         var waited = Writer.UniqueId("audit-wait");
         var queued = Writer.UniqueId("audit-queued");
 
@@ -267,10 +269,37 @@ public class AuditTrailStoreTests(PostgresFixture fixture)
         await Task.Delay(200);
         Assert.False(third.IsCompleted);
 
-        var draining = recorder.DrainAsync(fixture.Store, CancellationToken.None);
+        var draining = recorder.DrainAsync(fixture.Store, Unexpected, CancellationToken.None);
         await third.WaitAsync(Wait.Guard);
         recorder.Complete();
         await draining.WaitAsync(Wait.Guard);
         Assert.Equal(3, (await SearchAsync($"entity=Patient/{patient}")).Matches.Count);
+    }
+
+    [Fact]
+    public async Task GivenAppendsFailingWithAFullQueue_WhenTheDatabaseComesBack_ThenWaitersHaveFailedAndEveryOtherEventIsAppended()
+    {
+        // A database without the audit table: every append fails until it is migrated.
+        await using var db = await TempDatabase.CreateAsync(fixture.ConnectionString);
+        var dataSource = db.NewDataSource();
+        var store = new PostgresResourceStore(dataSource);
+        var recorder = new AuditRecorder(new AuditEventFactory(TimeProvider.System), new AuditTrailOptions { QueueCapacity = 2, FlushInterval = TimeSpan.Zero });
+        var failures = 0;
+        var draining = Task.WhenAll(Enumerable.Range(0, AuditRecorder.Writers)
+            .Select(_ => recorder.DrainAsync(store, _ => Interlocked.Increment(ref failures), CancellationToken.None)));
+        var patient = Writer.UniqueId("audit-outage");
+
+        await Assert.ThrowsAnyAsync<Exception>(() => recorder.RecordAsync(Read(patient), untilCommitted: true).WaitAsync(Wait.Guard));
+        var queued = Enumerable.Range(0, 6).Select(_ => recorder.RecordAsync(Read(patient), untilCommitted: false)).ToList();
+        await Wait.UntilAsync(() => Task.FromResult(Volatile.Read(ref failures) >= 3), "appends failing while the queue fills");
+
+        await new MigrationRunner(dataSource, new CapturingLogger<MigrationRunner>()).RunAsync(CancellationToken.None);
+        await Task.WhenAll(queued).WaitAsync(Wait.Guard);
+        recorder.Complete();
+        await draining.WaitAsync(Wait.Guard);
+
+        var search = new PostgresSearchStore(dataSource, Catalog);
+        var query = Parser.Parse("AuditEvent", [KeyValuePair.Create("entity", $"Patient/{patient}")], strict: true);
+        Assert.Equal(6, (await search.SearchAsync(query, new SearchPaging(100, null, TotalMode.Default, 100), CancellationToken.None)).Matches.Count);
     }
 }

@@ -70,26 +70,11 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditRecorder recorder
 /// <summary>The writers of request AuditEvents (batches, <see cref="AuditRecorder"/>), to the last one at shutdown.</summary>
 public sealed class AuditWriterService(AuditRecorder recorder, Core.Storage.IResourceStore store, ILogger<AuditWriterService> logger) : BackgroundService
 {
+    // Not stoppingToken: at shutdown the queue is completed and drained to its end.
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(Enumerable.Range(0, AuditRecorder.Writers).Select(_ => Task.Run(WriteAsync, CancellationToken.None)));
-
-    private async Task WriteAsync()
-    {
-        // Not stoppingToken: at shutdown the queue is completed and drained to its end.
-        while (true)
-        {
-            try
-            {
-                await recorder.DrainAsync(store, CancellationToken.None);
-                return;
-            }
-            catch (Exception e)
-            {
-                logger.LogError(e, "Writing AuditEvents failed; retrying");
-                await Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None);
-            }
-        }
-    }
+        Task.WhenAll(Enumerable.Range(0, AuditRecorder.Writers).Select(_ => Task.Run(
+            () => recorder.DrainAsync(store, e => logger.LogError(e, "Appending AuditEvents failed; retrying"), CancellationToken.None),
+            CancellationToken.None)));
 
     public override Task StopAsync(CancellationToken cancellationToken)
     {

@@ -13,18 +13,18 @@ namespace FhirCoordGateway.Core.Security.Audit;
 // Why batches: one appended row costs PostgreSQL a few microseconds, one statement a few hundred (round trip,
 // executor, commit), as much as the read it records. A batch of hundreds makes the trail a small fraction of a read.
 // The queue is bounded: when the writer falls behind, requests wait for room, so the trail never lags without limit.
-public sealed class AuditRecorder(AuditEventFactory events, AuditTrailOptions? options = null)
+public sealed class AuditRecorder(AuditEventFactory events, AuditTrailOptions options)
 {
     /// <summary>Writers running <see cref="DrainAsync"/> side by side: while one batch is appended, the next one gathers.</summary>
     public const int Writers = 2;
 
     private const int BatchSize = 1000;
-    private readonly AuditTrailOptions _options = options ?? new AuditTrailOptions();
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
     private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(
-        new BoundedChannelOptions((options ?? new AuditTrailOptions()).QueueCapacity) { FullMode = BoundedChannelFullMode.Wait });
+        new BoundedChannelOptions(options.QueueCapacity) { FullMode = BoundedChannelFullMode.Wait });
 
     /// <summary>Whether requests wait for their AuditEvent's commit before answering.</summary>
-    public bool CommitBeforeAnswer => _options.CommitBeforeAnswer;
+    public bool CommitBeforeAnswer => options.CommitBeforeAnswer;
 
     /// <summary>The AuditEvent a unit of work records just before it commits (its accesses so far).</summary>
     public AuditEntry ForCommit(RequestSecurity security, IReadOnlyList<string> entities) =>
@@ -47,8 +47,12 @@ public sealed class AuditRecorder(AuditEventFactory events, AuditTrailOptions? o
         }
     }
 
-    /// <summary>Appends queued AuditEvents, up to a batch per statement, until the queue is completed and empty.</summary>
-    public async Task DrainAsync(IResourceStore store, CancellationToken ct)
+    /// <summary>
+    /// Appends queued AuditEvents, up to a batch per statement, until the queue is completed and empty. A failed append
+    /// fails the requests waiting for it (they answer 500 rather than without a trail) and is retried with the others,
+    /// after <paramref name="onFailure"/> has been told.
+    /// </summary>
+    public async Task DrainAsync(IResourceStore store, Action<Exception> onFailure, CancellationToken ct)
     {
         var batch = new List<Pending>(BatchSize);
         while (await _queue.Reader.WaitToReadAsync(ct))
@@ -57,35 +61,26 @@ public sealed class AuditRecorder(AuditEventFactory events, AuditTrailOptions? o
             if (batch.Count < BatchSize && batch.All(p => p.Committed is null))
             {
                 // Nobody waits for these: let more gather, so that one statement carries many.
-                await Task.Delay(_options.FlushInterval, ct);
+                await Task.Delay(options.FlushInterval, ct);
                 Take(batch);
             }
 
-            try
+            // The batch stays with this writer until it is appended: put back into a full queue, it could wait forever.
+            while (batch.Count > 0)
             {
-                await store.RecordAuditAsync([.. batch.Select(p => p.Entry)], ct);
-                batch.ForEach(p => p.Committed?.TrySetResult());
-            }
-            catch (Exception e)
-            {
-                // Waiting requests fail (they answer 500 rather than without a trail); the others are appended later.
-                foreach (var p in batch)
+                try
                 {
-                    if (p.Committed is not null)
-                    {
-                        p.Committed.TrySetException(e);
-                    }
-                    else if (!_queue.Writer.TryWrite(p))
-                    {
-                        await _queue.Writer.WriteAsync(p, ct);
-                    }
+                    await store.RecordAuditAsync([.. batch.Select(p => p.Entry)], ct);
+                    batch.ForEach(p => p.Committed?.TrySetResult());
+                    batch.Clear();
                 }
-
-                throw;
-            }
-            finally
-            {
-                batch.Clear();
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    onFailure(e);
+                    batch.ForEach(p => p.Committed?.TrySetException(e));
+                    batch.RemoveAll(p => p.Committed is not null);
+                    await Task.Delay(RetryDelay, ct);
+                }
             }
         }
     }
