@@ -57,12 +57,6 @@ internal static class ResourceSql
 
     public static NpgsqlCommand WriteCommand(NpgsqlConnection connection, NewVersion v, StoredResource? previous)
     {
-        var (sql, values) = Write(v, previous);
-        return Sql.Command(connection, sql, values);
-    }
-
-    private static (string Sql, object?[] Values) Write(NewVersion v, StoredResource? previous)
-    {
         var values = new List<object?>
         {
             v.ResourceType,
@@ -79,7 +73,7 @@ internal static class ResourceSql
         }
 
         values.AddRange(SearchIndexSql.Values(v.ResourceType, v.Index));
-        return (previous is null ? Insert : Replace, values.ToArray());
+        return Sql.Command(connection, previous is null ? Insert : Replace, values.ToArray());
     }
 
     public static StoredResource ReadStored(NpgsqlDataReader reader, string resourceType, string id) =>

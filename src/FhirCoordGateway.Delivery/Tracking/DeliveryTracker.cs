@@ -10,10 +10,7 @@ using FhirCoordGateway.Core.Security.Audit;
 namespace FhirCoordGateway.Delivery.Tracking;
 
 /// <summary>A delivery Task as stored, with the stored version its next change replaces.</summary>
-public sealed record StoredDelivery(FhirTask Task, StoredResource Stored)
-{
-    public int Version => Stored.Version;
-}
+public sealed record StoredDelivery(FhirTask Task, StoredResource Stored);
 
 /// <summary>
 /// Reads and changes delivery Tasks through the normal write path (so they are versioned, indexed and

@@ -125,30 +125,20 @@ internal static class AuditSearch
     }
 
     private static string And(IReadOnlyList<SearchCriterion> criteria, SqlParams p, bool strict) =>
-        criteria.Count == 0 ? "TRUE" : string.Join(" AND ", criteria.Select(c => "(" + Condition(c, p, strict) + ")"));
+        criteria.Count == 0 ? "TRUE" : string.Join(" AND ", criteria.Select(c => "(" + (Condition(c, p) ?? (strict ? throw Unsupported(c.Parameter) : "FALSE")) + ")"));
 
-    private static string Condition(SearchCriterion criterion, SqlParams p, bool strict)
-    {
-        try
-        {
-            return Condition(criterion, p);
-        }
-        catch (FhirOutcomeException) when (!strict)
-        {
-            return "FALSE";
-        }
-    }
-
-    private static string Condition(SearchCriterion criterion, SqlParams p) => criterion switch
+    /// <summary>The SQL of a criterion on the audit trail's columns, or null when AuditEvents cannot be searched by it.</summary>
+    private static string? Condition(SearchCriterion criterion, SqlParams p) => criterion switch
     {
         IdCriterion id => $"seq = ANY({p.Add(id.Ids.Select(AuditSql.Seq).OfType<long>().ToArray())})",
         DateCriterion { Parameter: "date" or "_lastUpdated" } date => SearchSqlBuilder.Or(date.Values.Select(v => DateSql.Condition(v, "recorded", "recorded", p))),
         ReferenceCriterion { Parameter: "entity" or "agent" or "patient" } reference => SearchSqlBuilder.Or(reference.Values.Select(v => Reference(reference.Parameter, v, p))),
-        TokenCriterion { Modifier: TokenModifier.None or TokenModifier.Not } token => Negated(token, SearchSqlBuilder.Or(token.Values.Select(v => Token(token.Parameter, v, p)))),
+        TokenCriterion { Modifier: TokenModifier.None or TokenModifier.Not, Parameter: "type" or "subtype" or "action" or "outcome" or "altid" or "_security" } token =>
+            Negated(token, SearchSqlBuilder.Or(token.Values.Select(v => Token(token.Parameter, v, p)))),
         CompartmentCriterion { CompartmentType: "Patient", Id: { } patient } => $"refs @> ARRAY[{p.Add("patient:Patient/" + patient)}]",
         CompartmentCriterion { CompartmentType: "Patient", Id: null } => "EXISTS (SELECT 1 FROM unnest(refs) k WHERE k LIKE 'patient:%')",
         AnyOfCriterion any => SearchSqlBuilder.Or(any.Alternatives.Select(a => And(a, p, strict: false))),
-        _ => throw Unsupported(criterion.Parameter),
+        _ => null,
     };
 
     private static string Negated(TokenCriterion token, string condition) => token.Negated ? $"NOT ({condition})" : condition;
@@ -170,11 +160,11 @@ internal static class AuditSearch
     {
         "type" => Coding("type", value, p),
         "subtype" => $"EXISTS (SELECT 1 FROM unnest(subtypes) s WHERE {Coding("s", value, p)})",
-        "action" or "outcome" when value.Code is { } code => $"{parameter} = {p.Add(code)}",
         "altid" when value.Code is { } code => $"refs @> ARRAY[{p.Add("altid:" + code)}]",
         // AuditEvents carry no security labels: _security:not (the confidentiality filter) lets every one through.
         "_security" => "FALSE",
-        _ => throw Unsupported(parameter),
+        _ when value.Code is { } code => $"{parameter} = {p.Add(code)}", // action, outcome: codes of fixed systems
+        _ => "TRUE", // "system|": any code
     };
 
     /// <summary>A token on a <c>system|code</c> column: both, code in any system, code without system, or any code of a system.</summary>

@@ -33,7 +33,7 @@ public sealed class AuditTrailCapabilities : ICapabilityContributor
         audit.ConditionalCreate = false;
         audit.ConditionalUpdate = false;
         audit.ConditionalDelete = CapabilityStatement.ConditionalDeleteStatus.NotSupported;
-        audit.SearchParam = [.. audit.SearchParam.Where(p => AuditTrail.SearchParameters.Contains(p.Name)).DistinctBy(p => p.Name)];
+        audit.SearchParam = [.. audit.SearchParam.Where(p => AuditTrail.SearchParameters.Contains(p.Name))];
         audit.SearchInclude = [];
         audit.SearchRevInclude = [];
         audit.Documentation = "Recorded by the gateway for every access (read, search, write, operation, refusal, transmission); "
