@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using FhirCoordGateway.Core.Storage;
 using FhirCoordGateway.Delivery;
 using FhirCoordGateway.Delivery.Tracking;
 using Hl7.Fhir.Model;
@@ -211,6 +212,81 @@ public sealed class DeliveryRoutingTests : IClassFixture<DeliveryRoutingTests.Ga
         Assert.Equal(5, ((UnsignedInt)done.Output.Single(o => o.Type.Coding[0].Code == "attempts").Value).Value);
     }
 
+    [Fact]
+    public async Task Routing_a_feed_batch_again_after_a_crash_makes_no_Task_twice_and_sends_nothing_twice()
+    {
+        var care = await CareCircleAsync();
+        var first = await PostDocumentAsync(care.Patient, author: care.HospitalRole);
+        var second = await PostDocumentAsync(care.Patient, author: care.GpRole);
+        var before = (await WaitForDeliveriesAsync(first, 3, t => t.Status == FhirTask.TaskStatus.Completed))
+            .Concat(await WaitForDeliveriesAsync(second, 2, t => t.Status == FhirTask.TaskStatus.Completed))
+            .ToDictionary(t => t.Id, t => t.Meta.VersionId);
+
+        // The same change-feed batch handed out again (the node died before saving its position), with an entry routing ignores.
+        var routing = _gateway.Factory.Services.GetServices<IChangeConsumer>().Single(c => c.Name == "document-routing");
+        ChangeEntry Created(string type, string id, long seq) =>
+            new(new ChangeFeedPosition(1, seq), type, id, 1, ChangeOperation.Create, DateTimeOffset.UtcNow);
+        await routing.HandleAsync([Created("DocumentReference", first.Id, 1), Created("Task", before.Keys.First(), 2), Created("DocumentReference", second.Id, 3)], CancellationToken.None);
+
+        var after = (await _fhir.SearchAsync<FhirTask>([$"focus=DocumentReference/{first.Id},DocumentReference/{second.Id}", "_count=50"]))!
+            .Entry.Select(e => (FhirTask)e.Resource).ToList();
+        Assert.Equal(before, after.ToDictionary(t => t.Id, t => t.Meta.VersionId));
+        Assert.Single(_gateway.SharedRecord.Calls, c => c.DocumentId == first.Id);
+        Assert.Single(_gateway.SharedRecord.Calls, c => c.DocumentId == second.Id);
+        Assert.Single(_gateway.Mail.Calls, c => c.DocumentId == second.Id);
+    }
+
+    [Fact]
+    public async Task Ensuring_a_batch_of_deliveries_keeps_those_that_exist_and_creates_the_others_in_order()
+    {
+        var care = await CareCircleAsync();
+        var document = await PostDocumentAsync(care.Patient, author: care.HospitalRole);
+        var existing = (await WaitForDeliveriesAsync(document, 3, t => t.Status == FhirTask.TaskStatus.Completed))
+            .Single(t => t.Code.Coding[0].Code == "shared-record");
+        var tracker = _gateway.Factory.Services.GetRequiredService<DeliveryTracker>();
+        FhirTask Fresh(DeliveryTarget target) => DeliveryTask.New(
+            DeliveryTracker.DeliveryId(document.Id, 1, target), target, document.Id, 1, care.Patient.Id, DateTimeOffset.UtcNow);
+        var newA = Fresh(new DeliveryTarget(DeliveryChannel.SecureMessaging, $"{TestData.Unique("a")}@x.mssante.fr", null, "test"));
+        var newB = Fresh(new DeliveryTarget(DeliveryChannel.SecureMessaging, $"{TestData.Unique("b")}@x.mssante.fr", null, "test"));
+        var again = Fresh(new DeliveryTarget(DeliveryChannel.SharedRecord, null, null, "test"));
+        Assert.Equal(existing.Id, again.Id);
+
+        var result = await tracker.EnsureAllAsync([newA, again, newB], CancellationToken.None);
+
+        Assert.Equal([newA.Id, existing.Id, newB.Id], result.Select(r => r.Delivery.Task.Id));
+        Assert.Equal([true, false, true], result.Select(r => r.Created));
+        Assert.Equal(FhirTask.TaskStatus.Completed, result[1].Delivery.Task.Status);
+        Assert.Equal(existing.Meta.VersionId, (await _fhir.ReadAsync<FhirTask>($"Task/{existing.Id}"))!.Meta.VersionId);
+        foreach (var created in new[] { newA, newB })
+        {
+            var stored = (await _fhir.ReadAsync<FhirTask>($"Task/{created.Id}"))!;
+            Assert.Equal(("1", FhirTask.TaskStatus.Ready), (stored.Meta.VersionId, stored.Status));
+        }
+    }
+
+    [Fact]
+    public async Task Finished_jobs_leave_the_succeeded_total_but_no_per_day_or_per_hour_history_counters()
+    {
+        var care = await CareCircleAsync();
+        var document = await PostDocumentAsync(care.Patient, author: care.HospitalRole);
+        await WaitForDeliveriesAsync(document, 3, t => t.Status == FhirTask.TaskStatus.Completed);
+
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(_gateway.ConnectionString);
+        async Task<long> CountersAsync(string pattern)
+        {
+            await using var cmd = dataSource.CreateCommand("""
+                SELECT (SELECT count(*) FROM hangfire.counter WHERE key LIKE $1) + (SELECT count(*) FROM hangfire.aggregatedcounter WHERE key LIKE $1)
+                """);
+            cmd.Parameters.AddWithValue(pattern);
+            return (long)(await cmd.ExecuteScalarAsync())!;
+        }
+
+        // Delivery jobs succeeded (the total the dashboard shows), and the history filter (docs/adr/0017) wrote nothing.
+        Assert.True(await CountersAsync("stats:succeeded") > 0);
+        Assert.Equal(0, await CountersAsync("stats:succeeded:%"));
+        Assert.DoesNotContain(Hangfire.GlobalJobFilters.Filters, f => f.Instance is Hangfire.StatisticsHistoryAttribute or Hangfire.ContinuationsSupportAttribute);
+    }
+
     private Task<Resource?> RetryAsync(string taskId) =>
         _fhir.OperationAsync(new Uri($"{_fhir.Endpoint.ToString().TrimEnd('/')}/Task/{taskId}/$retry"));
 
@@ -271,12 +347,14 @@ public sealed class DeliveryRoutingTests : IClassFixture<DeliveryRoutingTests.Ga
 
         public GatewayFactory Factory { get; }
 
+        public string ConnectionString { get; } = GatewayFactory.OwnDatabase("delivery_routing");
+
         public Gateway()
         {
             Factory = GatewayFactory.With(
                 new Dictionary<string, string>
                 {
-                    ["ConnectionStrings:Fhir"] = GatewayFactory.OwnDatabase("delivery_routing"),
+                    ["ConnectionStrings:Fhir"] = ConnectionString,
                     ["Jobs:RunServer"] = "true",
                     ["Jobs:SchedulePollingInterval"] = "00:00:00.200",
                     ["Delivery:Retry:BaseDelay"] = "00:00:00.100",

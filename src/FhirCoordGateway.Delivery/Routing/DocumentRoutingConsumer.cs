@@ -5,6 +5,7 @@ using FhirCoordGateway.Delivery.Tracking;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using FhirTask = Hl7.Fhir.Model.Task;
 
 namespace FhirCoordGateway.Delivery.Routing;
 
@@ -20,44 +21,51 @@ public sealed class DocumentRoutingConsumer(
 {
     public string Name => "document-routing";
 
-    public Task HandleAsync(IReadOnlyList<ChangeEntry> entries, CancellationToken ct) =>
-        // Documents are independent of each other (a delivery's order is its own job's business), so a batch is routed
-        // several documents at a time: one at a time, the reads, the Task write and the enqueue of each document
-        // capped the pipeline at about 40 documents/s (docs/BENCHMARKS.md).
-        Parallel.ForEachAsync(
-            entries.Where(e => e is { ResourceType: "DocumentReference", Operation: ChangeOperation.Create }),
-            new ParallelOptions { MaxDegreeOfParallelism = options.Value.RoutingParallelism, CancellationToken = ct },
-            async (entry, token) => await RouteAsync(entry, token));
-
-    private async Task RouteAsync(ChangeEntry entry, CancellationToken ct)
+    public async Task HandleAsync(IReadOnlyList<ChangeEntry> entries, CancellationToken ct)
     {
-        if (StoreReferences.As<DocumentReference>(await store.ReadVersionAsync(entry.ResourceType, entry.Id, entry.Version, ct))
-            is not { Status: DocumentReferenceStatus.Current } document)
-        {
-            return;
-        }
+        // Documents are independent of each other, so their targets are worked out several at a time (one at a time, the
+        // reads capped the pipeline at about 40 documents/s, docs/BENCHMARKS.md); the Tasks of the whole batch are then
+        // made in one transaction (docs/adr/0017) and queued once committed.
+        var documents = entries.Where(e => e is { ResourceType: "DocumentReference", Operation: ChangeOperation.Create }).ToList();
+        var planned = new IReadOnlyList<FhirTask>[documents.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, documents.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = options.Value.RoutingParallelism, CancellationToken = ct },
+            async (i, token) => planned[i] = await PlanAsync(documents[i], token));
 
-        if (await store.ReadReferenceAsync<Patient>(document.Subject?.Reference, ct) is not { } patient)
+        foreach (var (delivery, created) in await tracker.EnsureAllAsync([.. planned.SelectMany(p => p)], ct))
         {
-            logger.LogWarning("DocumentReference/{DocumentId}/_history/{Version} has no stored Patient subject; not routed", entry.Id, entry.Version);
-            return;
-        }
-
-        var targets = await router.RouteAsync(document, patient, ct);
-        foreach (var target in targets)
-        {
-            var id = DeliveryTracker.DeliveryId(entry.Id, entry.Version, target);
-            var (delivery, created) = await tracker.EnsureAsync(
-                DeliveryTask.New(id, target, entry.Id, entry.Version, patient.Id!, clock.GetUtcNow()), ct);
-            if (delivery.Task.Status == Hl7.Fhir.Model.Task.TaskStatus.Ready)
+            var id = delivery.Task.Id!;
+            if (delivery.Task.Status == FhirTask.TaskStatus.Ready)
             {
                 queue.Enqueue(id);
             }
 
             if (created)
             {
-                logger.LogInformation("Delivery Task/{TaskId} queued for DocumentReference/{DocumentId}/_history/{Version} ({Route})", id, entry.Id, entry.Version, target.Route);
+                logger.LogInformation("Delivery Task/{TaskId} queued for DocumentReference/{DocumentId}/_history/{Version} ({Channel})",
+                    id, DeliveryTask.DocumentId(delivery.Task), DeliveryTask.DocumentVersion(delivery.Task), DeliveryTask.ChannelCode(DeliveryTask.Channel(delivery.Task)));
             }
         }
+    }
+
+    /// <summary>The delivery Tasks one document calls for (none when it is not current or has no stored patient).</summary>
+    private async Task<IReadOnlyList<FhirTask>> PlanAsync(ChangeEntry entry, CancellationToken ct)
+    {
+        if (StoreReferences.As<DocumentReference>(await store.ReadVersionAsync(entry.ResourceType, entry.Id, entry.Version, ct))
+            is not { Status: DocumentReferenceStatus.Current } document)
+        {
+            return [];
+        }
+
+        if (await store.ReadReferenceAsync<Patient>(document.Subject?.Reference, ct) is not { } patient)
+        {
+            logger.LogWarning("DocumentReference/{DocumentId}/_history/{Version} has no stored Patient subject; not routed", entry.Id, entry.Version);
+            return [];
+        }
+
+        var now = clock.GetUtcNow();
+        return [.. (await router.RouteAsync(document, patient, ct)).Select(target =>
+            DeliveryTask.New(DeliveryTracker.DeliveryId(entry.Id, entry.Version, target), target, entry.Id, entry.Version, patient.Id!, now))];
     }
 }

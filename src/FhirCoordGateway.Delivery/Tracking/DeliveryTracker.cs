@@ -35,17 +35,36 @@ public sealed class DeliveryTracker(IResourceStore store, UpdateHandler updates,
         return StoreReferences.As<FhirTask>(stored) is { } task ? new StoredDelivery(task, stored!) : null;
     }
 
-    /// <summary>Stores <paramref name="fresh"/> unless a Task with its id exists; returns what is stored and whether it is new.</summary>
-    public async Task<(StoredDelivery Delivery, bool Created)> EnsureAsync(FhirTask fresh, CancellationToken ct)
+    /// <summary>
+    /// Stores each of <paramref name="fresh"/> whose id has no Task yet, all in one transaction; returns, in order, what is
+    /// stored and whether it is new. One transaction for a routing batch instead of one per Task (docs/adr/0017): a Task
+    /// created meanwhile by another node makes the whole batch a 409, and the change feed routes it again, finding them all.
+    /// </summary>
+    public async Task<IReadOnlyList<(StoredDelivery Delivery, bool Created)>> EnsureAllAsync(IReadOnlyList<FhirTask> fresh, CancellationToken ct)
     {
-        var stored = await store.ReadAsync("Task", fresh.Id!, ct);
-        if (StoreReferences.As<FhirTask>(stored) is { } existing)
+        var result = new List<(StoredDelivery, bool)>(fresh.Count);
+        if (fresh.Count == 0)
         {
-            return (new StoredDelivery(existing, stored!), false);
+            return result;
         }
 
-        // A deleted Task with this id gets its next version; a Task created meanwhile by another node makes this a 409.
-        return (await WriteAsync(fresh, stored, audit: null, ct), true);
+        await using var uow = await store.BeginAsync(ct);
+        foreach (var task in fresh)
+        {
+            var stored = await uow.ReadAsync("Task", task.Id!, ct);
+            if (StoreReferences.As<FhirTask>(stored) is { } existing)
+            {
+                result.Add((new StoredDelivery(existing, stored!), false));
+                continue;
+            }
+
+            // A deleted Task with this id gets its next version.
+            var written = await updates.WriteServerBuiltAsync(uow, task, stored, ct);
+            result.Add((new StoredDelivery((FhirTask)written.Resource, written.Stored), true));
+        }
+
+        await uow.CommitAsync(ct);
+        return result;
     }
 
     /// <summary>Writes the changed <see cref="StoredDelivery.Task"/> if its stored version is still the current one (else 409).</summary>
