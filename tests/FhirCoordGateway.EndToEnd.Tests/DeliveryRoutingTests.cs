@@ -244,11 +244,9 @@ public sealed class DeliveryRoutingTests : IClassFixture<DeliveryRoutingTests.Ga
         var existing = (await WaitForDeliveriesAsync(document, 3, t => t.Status == FhirTask.TaskStatus.Completed))
             .Single(t => t.Code.Coding[0].Code == "shared-record");
         var tracker = _gateway.Factory.Services.GetRequiredService<DeliveryTracker>();
-        FhirTask Fresh(DeliveryTarget target) => DeliveryTask.New(
-            DeliveryTracker.DeliveryId(document.Id, 1, target), target, document.Id, 1, care.Patient.Id, DateTimeOffset.UtcNow);
-        var newA = Fresh(new DeliveryTarget(DeliveryChannel.SecureMessaging, $"{TestData.Unique("a")}@x.mssante.fr", null, "test"));
-        var newB = Fresh(new DeliveryTarget(DeliveryChannel.SecureMessaging, $"{TestData.Unique("b")}@x.mssante.fr", null, "test"));
-        var again = Fresh(new DeliveryTarget(DeliveryChannel.SharedRecord, null, null, "test"));
+        var newA = Fresh(document, care.Patient, $"{TestData.Unique("a")}@x.mssante.fr");
+        var newB = Fresh(document, care.Patient, $"{TestData.Unique("b")}@x.mssante.fr");
+        var again = Fresh(document, care.Patient, address: null);
         Assert.Equal(existing.Id, again.Id);
 
         var result = await tracker.EnsureAllAsync([newA, again, newB], CancellationToken.None);
@@ -262,6 +260,27 @@ public sealed class DeliveryRoutingTests : IClassFixture<DeliveryRoutingTests.Ga
             var stored = (await _fhir.ReadAsync<FhirTask>($"Task/{created.Id}"))!;
             Assert.Equal(("1", FhirTask.TaskStatus.Ready), (stored.Meta.VersionId, stored.Status));
         }
+    }
+
+    [Fact]
+    public async Task A_batch_job_attempts_each_of_its_deliveries_and_sends_nothing_already_delivered()
+    {
+        var care = await CareCircleAsync();
+        var document = await PostDocumentAsync(care.Patient, author: care.HospitalRole);
+        var shared = (await WaitForDeliveriesAsync(document, 3, t => t.Status == FhirTask.TaskStatus.Completed))
+            .Single(t => t.Code.Coding[0].Code == "shared-record");
+        var address = $"{TestData.Unique("late")}@x.mssante.fr";
+        var late = Fresh(document, care.Patient, address);
+        await _gateway.Factory.Services.GetRequiredService<DeliveryTracker>().EnsureAllAsync([late], CancellationToken.None);
+        var job = _gateway.Factory.Services.GetRequiredService<FhirCoordGateway.Delivery.Jobs.DeliveryJob>();
+
+        await job.RunAllAsync([shared.Id, late.Id, "dlv-not-a-delivery"], CancellationToken.None);
+
+        Assert.Single(_gateway.SharedRecord.Calls, c => c.DocumentId == document.Id);
+        Assert.Single(_gateway.Mail.Calls, c => c.Address == address);
+        var delivered = (await _fhir.ReadAsync<FhirTask>($"Task/{late.Id}"))!;
+        Assert.Equal((FhirTask.TaskStatus.Completed, "sent"), (delivered.Status, delivered.BusinessStatus.Coding[0].Code));
+        Assert.Equal(shared.Meta.VersionId, (await _fhir.ReadAsync<FhirTask>($"Task/{shared.Id}"))!.Meta.VersionId);
     }
 
     [Fact]
@@ -285,6 +304,15 @@ public sealed class DeliveryRoutingTests : IClassFixture<DeliveryRoutingTests.Ga
         Assert.True(await CountersAsync("stats:succeeded") > 0);
         Assert.Equal(0, await CountersAsync("stats:succeeded:%"));
         Assert.DoesNotContain(Hangfire.GlobalJobFilters.Filters, f => f.Instance is Hangfire.StatisticsHistoryAttribute or Hangfire.ContinuationsSupportAttribute);
+    }
+
+    /// <summary>A new delivery of version 1 of <paramref name="document"/>: by secure messaging to <paramref name="address"/>, or to the shared record.</summary>
+    private static FhirTask Fresh(DocumentReference document, Patient patient, string? address)
+    {
+        var target = address is null
+            ? new DeliveryTarget(DeliveryChannel.SharedRecord, null, null, "test")
+            : new DeliveryTarget(DeliveryChannel.SecureMessaging, address, null, "test");
+        return DeliveryTask.New(DeliveryTracker.DeliveryId(document.Id, 1, target), target, document.Id, 1, patient.Id, DateTimeOffset.UtcNow);
     }
 
     private Task<Resource?> RetryAsync(string taskId) =>

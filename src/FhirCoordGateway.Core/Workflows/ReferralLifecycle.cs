@@ -29,8 +29,14 @@ public sealed class ReferralLifecycle : IVersionRule
 
     public async ValueTask CheckAsync(VersionChange change, IResourceUnitOfWork uow, CancellationToken ct)
     {
+        // Most Task writes are document deliveries: neither version is a workflow Task, and the replaced one is not parsed.
+        if (change.Next is not FhirTask task || (!WorkflowTasks.Is(task, WorkflowTasks.Referral) && !WorkflowTasks.MayBeIn(change.Previous?.Json)))
+        {
+            return;
+        }
+
         var previous = change.PreviousResource as FhirTask;
-        if (change.Next is not FhirTask task || !(WorkflowTasks.Is(task, WorkflowTasks.Referral) || WorkflowTasks.Is(previous, WorkflowTasks.Referral)))
+        if (!(WorkflowTasks.Is(task, WorkflowTasks.Referral) || WorkflowTasks.Is(previous, WorkflowTasks.Referral)))
         {
             return;
         }

@@ -18,9 +18,6 @@ public sealed class ReferralTracking(IResourceStore store, UpdateHandler updates
     public const string SnomedSystem = "http://snomed.info/sct";
     public const string ReferralCode = "3457005";
 
-    /// <summary>The last segment of <see cref="WorkflowTasks.CodeSystem"/>: letters and hyphens, never escaped in JSON.</summary>
-    private const string WorkflowTaskSystemName = "fhircoord-workflow-task";
-
     public string Name => "referral-tracking";
 
     public static string TaskId(string serviceRequestId) => WorkflowTasks.Id("referral", serviceRequestId);
@@ -82,7 +79,7 @@ public sealed class ReferralTracking(IResourceStore store, UpdateHandler updates
         // Most Task changes are document deliveries (three per document): the stored JSON, which the server wrote, is
         // checked for the workflow code system before paying for a parse.
         var stored = await store.ReadVersionAsync(entry.ResourceType, entry.Id, entry.Version, ct);
-        if (stored is not { Deleted: false, Json: { } taskJson } || !taskJson.Contains(WorkflowTaskSystemName, StringComparison.Ordinal)
+        if (stored is not { Deleted: false, Json: { } taskJson } || !WorkflowTasks.MayBeIn(taskJson)
             || ResourceJson.Parse(taskJson) is not FhirTask { Status: FhirTask.TaskStatus.Completed } task
             || !WorkflowTasks.Is(task, WorkflowTasks.Referral)
             || task.Focus?.Reference is not { } focus || !focus.StartsWith("ServiceRequest/", StringComparison.Ordinal))

@@ -26,6 +26,12 @@ public static class WorkflowTasks
     public static bool Is(FhirTask? task, string code) =>
         task?.Code?.Coding.Any(c => c.System == CodeSystem && c.Code == code) == true;
 
+    /// <summary>
+    /// False when stored JSON cannot be a workflow Task: it lacks the code system's last segment (letters and hyphens,
+    /// never escaped in JSON). Most Task versions are document deliveries; this spares parsing them.
+    /// </summary>
+    public static bool MayBeIn(string? storedJson) => storedJson?.Contains("fhircoord-workflow-task", StringComparison.Ordinal) == true;
+
     public static CodeableConcept Code(string code, string display) => new(CodeSystem, code, display);
 
     /// <summary>A FHIR id (64 characters at most) derived from <paramref name="key"/>.</summary>

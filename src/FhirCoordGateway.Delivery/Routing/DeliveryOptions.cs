@@ -20,6 +20,14 @@ public sealed class DeliveryOptions
     /// <summary>How many documents of a change-feed batch are routed at the same time.</summary>
     [Range(1, 64)]
     public int RoutingParallelism { get; set; } = 8;
+
+    /// <summary>
+    /// Into how many Hangfire jobs at most the new deliveries of one change-feed batch are shared out (docs/adr/0017):
+    /// as many as the default number of Hangfire workers, so a busy gateway still attempts that many at a time while each
+    /// job's own cost is shared by several deliveries.
+    /// </summary>
+    [Range(1, 64)]
+    public int JobsPerBatch { get; set; } = 8;
 }
 
 public sealed class RouteRule

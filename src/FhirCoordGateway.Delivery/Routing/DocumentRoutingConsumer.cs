@@ -25,7 +25,7 @@ public sealed class DocumentRoutingConsumer(
     {
         // Documents are independent of each other, so their targets are worked out several at a time (one at a time, the
         // reads capped the pipeline at about 40 documents/s, docs/BENCHMARKS.md); the Tasks of the whole batch are then
-        // made in one transaction (docs/adr/0017) and queued once committed.
+        // made in one transaction and queued once committed, several to a job (docs/adr/0017).
         var documents = entries.Where(e => e is { ResourceType: "DocumentReference", Operation: ChangeOperation.Create }).ToList();
         var planned = new IReadOnlyList<FhirTask>[documents.Count];
         await Parallel.ForEachAsync(
@@ -33,19 +33,19 @@ public sealed class DocumentRoutingConsumer(
             new ParallelOptions { MaxDegreeOfParallelism = options.Value.RoutingParallelism, CancellationToken = ct },
             async (i, token) => planned[i] = await PlanAsync(documents[i], token));
 
-        foreach (var (delivery, created) in await tracker.EnsureAllAsync([.. planned.SelectMany(p => p)], ct))
+        var deliveries = await tracker.EnsureAllAsync([.. planned.SelectMany(p => p)], ct);
+        var ready = deliveries.Where(d => d.Delivery.Task.Status == FhirTask.TaskStatus.Ready).Select(d => d.Delivery.Task.Id!).ToList();
+        // Shared out round-robin, so that each job holds documents of the whole batch and the jobs end at about the same time.
+        var jobs = Math.Min(ready.Count, options.Value.JobsPerBatch);
+        for (var j = 0; j < jobs; j++)
         {
-            var id = delivery.Task.Id!;
-            if (delivery.Task.Status == FhirTask.TaskStatus.Ready)
-            {
-                queue.Enqueue(id);
-            }
+            queue.EnqueueAll([.. ready.Where((_, i) => i % jobs == j)]);
+        }
 
-            if (created)
-            {
-                logger.LogInformation("Delivery Task/{TaskId} queued for DocumentReference/{DocumentId}/_history/{Version} ({Channel})",
-                    id, DeliveryTask.DocumentId(delivery.Task), DeliveryTask.DocumentVersion(delivery.Task), DeliveryTask.ChannelCode(DeliveryTask.Channel(delivery.Task)));
-            }
+        foreach (var (delivery, _) in deliveries.Where(d => d.Created))
+        {
+            logger.LogInformation("Delivery Task/{TaskId} queued for DocumentReference/{DocumentId}/_history/{Version} ({Channel})",
+                delivery.Task.Id, DeliveryTask.DocumentId(delivery.Task), DeliveryTask.DocumentVersion(delivery.Task), DeliveryTask.ChannelCode(DeliveryTask.Channel(delivery.Task)));
         }
     }
 

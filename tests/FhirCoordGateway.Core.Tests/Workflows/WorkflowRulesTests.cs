@@ -60,6 +60,41 @@ public class WorkflowRulesTests
     public async Task GivenAnOrdinaryCarePlan_WhenCreatedActive_ThenTheRuleIgnoresIt() =>
         await Check(new CarePlan { Status = RequestStatus.Active, Intent = CarePlan.CarePlanIntent.Plan }, null);
 
+    private static Hl7.Fhir.Model.Task ReferralTask(TaskStatus status, string code = WorkflowTasks.Referral) => new()
+    {
+        Id = "referral-1",
+        Status = status,
+        Intent = Hl7.Fhir.Model.Task.TaskIntent.Order,
+        Code = WorkflowTasks.Code(code, "Track the referral"),
+        Focus = new ResourceReference("ServiceRequest/sr-1"),
+    };
+
+    [Fact]
+    public async Task GivenAReferralTask_WhenItsCodeIsReplaced_Then422AtTheCode()
+    {
+        var next = ReferralTask(TaskStatus.Accepted);
+        next.Code = new CodeableConcept("https://fhircoord.example/fhir/CodeSystem/fhircoord-delivery-channel", "shared-record");
+
+        var error = await Assert.ThrowsAsync<FhirOutcomeException>(() => new ReferralLifecycle()
+            .CheckAsync(new VersionChange(next, Stored(ReferralTask(TaskStatus.Received)), null), null!, CancellationToken.None).AsTask());
+
+        Assert.Equal(422, error.Status);
+        Assert.Equal(["Task.code"], error.Outcome.Issue[0].Expression);
+    }
+
+    [Fact]
+    public async Task GivenATaskThatNeverWasAWorkflowTask_WhenUpdated_ThenTheReplacedVersionIsNotEvenParsed()
+    {
+        var next = new Hl7.Fhir.Model.Task { Id = "dlv-1", Status = TaskStatus.InProgress, Intent = Hl7.Fhir.Model.Task.TaskIntent.Order };
+        // Not JSON at all: parsing it would throw, so passing proves the rule decided from the stored text alone.
+        var previous = new StoredResource("Task", "dlv-1", 1, At, false, "{ not json");
+
+        await new ReferralLifecycle().CheckAsync(new VersionChange(next, previous, null), null!, CancellationToken.None);
+
+        Assert.False(WorkflowTasks.MayBeIn(previous.Json));
+        Assert.True(WorkflowTasks.MayBeIn(ResourceJson.Serialize(ReferralTask(TaskStatus.Requested))));
+    }
+
     [Theory]
     [InlineData(TaskStatus.Requested, TaskStatus.Received, true)]
     [InlineData(TaskStatus.Received, TaskStatus.Accepted, true)]
