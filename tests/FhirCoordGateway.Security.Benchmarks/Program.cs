@@ -78,20 +78,23 @@ Console.WriteLine($"security benchmark: {clients} clients, {seconds} s per phase
 Func<HttpClient, int, Task> read = (http, n) => Ok(http.GetAsync($"/fhir/Patient/{patients[n % patients.Count].Id}"));
 Func<HttpClient, int, Task> search = (http, n) => Ok(http.GetAsync($"/fhir/Patient?identifier={system}|{patients[n % patients.Count].Ipp}"));
 
-if (Environment.GetEnvironmentVariable("BENCH_PROFILE_READ_ON") is { } profileSeconds)
+if (Environment.GetEnvironmentVariable("BENCH_PROFILE_READ") is { } profiled)
 {
-    // For a profiler attached to this process: the secured read only, for that many seconds.
-    Console.WriteLine($"profiling: secured read for {profileSeconds} s, pid {Environment.ProcessId}");
-    Console.WriteLine($"  {await Phase(httpOn, read, int.Parse(profileSeconds, CultureInfo.InvariantCulture), drainAudit: true):F0} ops/s");
+    // For a profiler attached to this process or the machine: the read alone, security on or off, for 30 s after the
+    // warm-up (the "profiling" line marks its start).
+    var secured = profiled == "on";
+    await WarmUpAsync(read);
+    Console.WriteLine($"profiling: read with security {profiled} for 30 s, pid {Environment.ProcessId}");
+    var (methods, jitTime) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
+    Console.WriteLine($"  {await Phase(secured ? httpOn : httpOff, read, 30, drainAudit: secured):F0} ops/s");
+    Console.WriteLine($"  JIT meanwhile: {System.Runtime.JitInfo.GetCompiledMethodCount() - methods} methods, {(System.Runtime.JitInfo.GetCompilationTime() - jitTime).TotalMilliseconds:F0} ms");
     return 0;
 }
 
 var results = new Dictionary<string, List<double>>();
 foreach (var (name, op) in new[] { ("read", read), ("search", search) })
 {
-    // Warm-up, both sides: long enough for tiered JIT to settle (2 s left the first rounds at half speed).
-    await Phase(httpOff, op, 10, drainAudit: false);
-    await Phase(httpOn, op, 10, drainAudit: true);
+    await WarmUpAsync(op);
     for (var round = 0; round < rounds; round++)
     {
         foreach (var (mode, http) in new[] { ("off", httpOff), ("on", httpOn) })
@@ -116,13 +119,37 @@ foreach (var name in new[] { "read", "search" })
 
 return 0;
 
-// Reads' AuditEvents are committed before each answer (group commit): when a phase ends nothing should be left to
-// write. The driver still checks: if the AuditEvent count grows after the last answer, the phase lasts until it stops
-// growing (that time counts, else the next phase would pay for it). It also reports AuditEvents per request.
-async Task<double> Phase(HttpClient http, Func<HttpClient, int, Task> op, int duration, bool drainAudit)
+// Both sides until the JIT has settled: under full load its single background thread takes minutes to recompile the
+// hot methods at tier 1 (1,200 methods still compiled in the 30 s after a 15 s warm-up, 12 % of the CPU), and the
+// side with more code of its own (security on) would pay for that in its rounds. Settled: fewer than 20 methods
+// compiled during a pair of 3 s phases.
+async Task WarmUpAsync(Func<HttpClient, int, Task> op)
+{
+    var clock = Stopwatch.StartNew();
+    for (var compiled = System.Runtime.JitInfo.GetCompiledMethodCount(); clock.Elapsed < TimeSpan.FromMinutes(3);)
+    {
+        await Phase(httpOff, op, 3, drainAudit: false, quiet: true);
+        await Phase(httpOn, op, 3, drainAudit: true, quiet: true);
+        var now = System.Runtime.JitInfo.GetCompiledMethodCount();
+        if (now - compiled < 20)
+        {
+            break;
+        }
+
+        compiled = now;
+    }
+
+    Console.WriteLine($"  warm-up: {clock.Elapsed.TotalSeconds:F0} s until the JIT settled ({System.Runtime.JitInfo.GetCompiledMethodCount()} methods compiled)");
+}
+
+// Reads' AuditEvents are appended within the flush interval of each answer (or before it, with CommitBeforeAnswer):
+// if the trail still grows after the last answer, the phase lasts until it stops growing (that time counts, else the
+// next phase would pay for it). It also reports AuditEvents per request.
+async Task<double> Phase(HttpClient http, Func<HttpClient, int, Task> op, int duration, bool drainAudit, bool quiet = false)
 {
     long done = 0;
     var before = drainAudit ? await AuditCountAsync() : 0;
+    var cpuBefore = (Process: Process.GetCurrentProcess().TotalProcessorTime, Machine: MachineBusy());
     var stop = Stopwatch.StartNew();
     var end = TimeSpan.FromSeconds(duration);
     await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
@@ -135,6 +162,7 @@ async Task<double> Phase(HttpClient http, Func<HttpClient, int, Task> op, int du
         }
     }));
     var elapsed = stop.Elapsed;
+    var cpuAfter = (Process: Process.GetCurrentProcess().TotalProcessorTime, Machine: MachineBusy());
     if (drainAudit)
     {
         var atEnd = await AuditCountAsync();
@@ -153,21 +181,34 @@ async Task<double> Phase(HttpClient http, Func<HttpClient, int, Task> op, int du
             }
 
             elapsed = stop.Elapsed - TimeSpan.FromMilliseconds(100);
-            Console.WriteLine($"    (AuditEvents still written after the phase: {last - atEnd})");
+            if (!quiet) Console.WriteLine($"    (AuditEvents still written after the phase: {last - atEnd})");
         }
 
-        Console.WriteLine($"    AuditEvents per request: {(last - before) / (double)done:F3}");
+        if (!quiet) Console.WriteLine($"    AuditEvents per request: {(last - before) / (double)done:F3}");
     }
+
+    // CPU per request, less sensitive to the machine's other load than the rate: this process (gateways, clients)
+    // and the whole machine (mostly PostgreSQL besides), until the last answer (the drain above is not counted).
+    if (!quiet) Console.WriteLine($"    CPU per request: process {(cpuAfter.Process - cpuBefore.Process).TotalMicroseconds / done:F0} µs, machine {(cpuAfter.Machine - cpuBefore.Machine).TotalMicroseconds / done:F0} µs");
 
     return done / elapsed.TotalSeconds;
 }
 
+// The trail's last sequence number: AuditEvents are numbered as they are appended, so it counts them (an index look-up).
 async Task<long> AuditCountAsync()
 {
     await using var connection = new NpgsqlConnection(connectionString);
     await connection.OpenAsync();
-    await using var count = new NpgsqlCommand("SELECT count(*) FROM audit_event", connection);
+    await using var count = new NpgsqlCommand("SELECT coalesce(max(seq), 0) FROM audit_event", connection);
     return (long)(await count.ExecuteScalarAsync())!;
+}
+
+// Busy CPU time of the whole machine since boot, from /proc/stat (user, nice, system, irq, softirq, steal; in USER_HZ ticks).
+static TimeSpan MachineBusy()
+{
+    var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+    var ticks = new[] { 1, 2, 3, 6, 7, 8 }.Sum(i => long.Parse(fields[i], CultureInfo.InvariantCulture));
+    return TimeSpan.FromSeconds(ticks / 100.0);
 }
 
 static async Task Ok(Task<HttpResponseMessage> request)

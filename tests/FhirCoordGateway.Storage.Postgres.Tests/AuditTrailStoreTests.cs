@@ -5,6 +5,7 @@ using FhirCoordGateway.Core.Security.Audit;
 using FhirCoordGateway.Storage.Postgres.Search;
 using FhirCoordGateway.Storage.Postgres.Tests.Support;
 using Hl7.Fhir.Model;
+using Hl7.Fhir.Utility;
 using Npgsql;
 
 namespace FhirCoordGateway.Storage.Postgres.Tests;
@@ -35,10 +36,23 @@ public class AuditTrailStoreTests(PostgresFixture fixture)
         Entity = [.. entities.Select(e => new AuditEvent.EntityComponent { What = new ResourceReference(e) })],
     };
 
+    /// <summary>An AuditEvent of any content as the trail stores it (the factory writes only the gateway's own shapes).</summary>
+    private static AuditEntry Entry(AuditEvent audit) => new(
+        audit.Recorded!.Value,
+        $"{audit.Type.System}|{audit.Type.Code}",
+        [.. audit.Subtype.Select(s => $"{s.System}|{s.Code}")],
+        audit.Action?.GetLiteral(),
+        audit.Outcome?.GetLiteral(),
+        AuditEntry.KeysOf(
+            audit.Entity.Select(e => e.What?.Reference).OfType<string>(),
+            audit.Agent.Select(a => a.Who?.Reference).OfType<string>(),
+            audit.Agent.Select(a => a.AltId).OfType<string>()),
+        ResourceJson.Serialize(audit));
+
     private async Task RecordAsync(params AuditEvent[] audits)
     {
         await using var uow = await fixture.Store.BeginAsync(CancellationToken.None);
-        await uow.RecordAuditAsync([.. audits.Select(AuditEntry.Of)], CancellationToken.None);
+        await uow.RecordAuditAsync([.. audits.Select(Entry)], CancellationToken.None);
         await uow.CommitAsync(CancellationToken.None);
     }
 
@@ -57,7 +71,7 @@ public class AuditTrailStoreTests(PostgresFixture fixture)
         var patient = Writer.UniqueId("audit-uow");
         await using (var rolledBack = await fixture.Store.BeginAsync(CancellationToken.None))
         {
-            await rolledBack.RecordAuditAsync([AuditEntry.Of(Audit("read", DateTimeOffset.UtcNow, "rolled-back", $"Patient/{patient}"))], CancellationToken.None);
+            await rolledBack.RecordAuditAsync([Entry(Audit("read", DateTimeOffset.UtcNow, "rolled-back", $"Patient/{patient}"))], CancellationToken.None);
         }
 
         Assert.Empty((await SearchAsync($"entity=Patient/{patient}")).Matches);

@@ -1,12 +1,8 @@
-using FhirCoordGateway.Core.Interactions;
-using Hl7.Fhir.Model;
-using Hl7.Fhir.Utility;
-
 namespace FhirCoordGateway.Core.Security.Audit;
 
 /// <summary>
 /// One AuditEvent as the audit trail stores it (ADR 0016): its JSON without id and meta (the store numbers it and
-/// adds both when serving it), and the values its searches filter on, read from the AuditEvent's own elements.
+/// adds both when serving it), and the values its searches filter on, taken from the elements written in the JSON.
 /// </summary>
 /// <param name="Type"><c>system|code</c> of <c>type</c>.</param>
 /// <param name="Subtypes"><c>system|code</c> of each <c>subtype</c>.</param>
@@ -19,26 +15,15 @@ public sealed record AuditEntry(
 {
     public const string JsonStart = "{\"resourceType\":\"AuditEvent\",";
 
-    public static AuditEntry Of(AuditEvent audit)
+    /// <summary>
+    /// The search keys of an AuditEvent's entity references, agent references and agent altIds; a Patient among the
+    /// entities or agents is also a <c>patient:</c> key.
+    /// </summary>
+    public static IReadOnlyList<string> KeysOf(IEnumerable<string> entities, IEnumerable<string> agents, IEnumerable<string> altIds)
     {
-        if (audit.Id is not null || audit.Meta is not null)
-        {
-            throw new ArgumentException("An AuditEvent gets its id and meta from the audit trail.", nameof(audit));
-        }
-
-        var entities = audit.Entity.Select(e => e.What?.Reference).OfType<string>().Select(r => "entity:" + Unversioned(r));
-        var agents = audit.Agent.Select(a => a.Who?.Reference).OfType<string>().Select(r => "agent:" + Unversioned(r));
-        var altIds = audit.Agent.Select(a => a.AltId).OfType<string>().Select(a => "altid:" + a);
-        List<string> keys = [.. entities, .. agents, .. altIds];
+        List<string> keys = [.. entities.Select(r => "entity:" + Unversioned(r)), .. agents.Select(r => "agent:" + Unversioned(r)), .. altIds.Select(a => "altid:" + a)];
         keys.AddRange(keys.Where(IsPatient).Select(k => "patient:" + k[(k.IndexOf(':', StringComparison.Ordinal) + 1)..]).ToList());
-        return new AuditEntry(
-            audit.Recorded ?? throw new ArgumentException("An AuditEvent has a recorded time.", nameof(audit)),
-            Token(audit.Type),
-            [.. audit.Subtype.Select(Token)],
-            audit.Action?.GetLiteral(),
-            audit.Outcome?.GetLiteral(),
-            [.. keys.Distinct(StringComparer.Ordinal)],
-            ResourceJson.Serialize(audit));
+        return [.. keys.Distinct(StringComparer.Ordinal)];
     }
 
     /// <summary>A reference searched as FHIR searches references: <c>Patient/1/_history/2</c> is found by <c>Patient/1</c>.</summary>
@@ -47,6 +32,4 @@ public sealed record AuditEntry(
 
     private static bool IsPatient(string key) =>
         key.StartsWith("entity:Patient/", StringComparison.Ordinal) || key.StartsWith("agent:Patient/", StringComparison.Ordinal);
-
-    private static string Token(Coding? coding) => $"{coding?.System}|{coding?.Code}";
 }

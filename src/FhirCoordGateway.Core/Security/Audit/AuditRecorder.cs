@@ -28,10 +28,10 @@ public sealed class AuditRecorder(AuditEventFactory events, AuditTrailOptions op
 
     /// <summary>The AuditEvent a unit of work records just before it commits (its accesses so far).</summary>
     public AuditEntry ForCommit(RequestSecurity security, IReadOnlyList<string> entities) =>
-        AuditEntry.Of(events.Build(new AuditRecord(security.Access, security.Request, 200, entities, security.CorrelationId)));
+        events.Build(new AuditRecord(security.Access, security.Request, 200, entities, security.CorrelationId));
 
     /// <summary>The AuditEvent of a transmission attempt, for the transaction that records the attempt.</summary>
-    public AuditEntry ForTransmission(TransmissionRecord record) => AuditEntry.Of(events.Build(record));
+    public AuditEntry ForTransmission(TransmissionRecord record) => events.Build(record);
 
     /// <summary>
     /// Queues the AuditEvent of a finished request (waiting for room when the queue is full). With
@@ -40,7 +40,7 @@ public sealed class AuditRecorder(AuditEventFactory events, AuditTrailOptions op
     public async Task RecordAsync(AuditRecord record, bool untilCommitted)
     {
         var committed = untilCommitted ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null;
-        await _queue.Writer.WriteAsync(new Pending(AuditEntry.Of(events.Build(record)), committed));
+        await _queue.Writer.WriteAsync(new Pending(events.Build(record), committed));
         if (committed is not null)
         {
             await committed.Task;
