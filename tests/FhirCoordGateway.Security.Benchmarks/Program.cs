@@ -78,15 +78,16 @@ Console.WriteLine($"security benchmark: {clients} clients, {seconds} s per phase
 Func<HttpClient, int, Task> read = (http, n) => Ok(http.GetAsync($"/fhir/Patient/{patients[n % patients.Count].Id}"));
 Func<HttpClient, int, Task> search = (http, n) => Ok(http.GetAsync($"/fhir/Patient?identifier={system}|{patients[n % patients.Count].Ipp}"));
 
-if (Environment.GetEnvironmentVariable("BENCH_PROFILE_READ") is { } profiled)
+if (Environment.GetEnvironmentVariable("BENCH_PROFILE") is { } profiled)
 {
-    // For a profiler attached to this process or the machine: the read alone, security on or off, for 30 s after the
-    // warm-up (the "profiling" line marks its start).
-    var secured = profiled == "on";
-    await WarmUpAsync(read);
-    Console.WriteLine($"profiling: read with security {profiled} for 30 s, pid {Environment.ProcessId}");
+    // For a profiler attached to this process or the machine: one operation (read-on, read-off, search-on,
+    // search-off) alone for 30 s after the warm-up (the "profiling" line marks its start).
+    var secured = profiled.EndsWith("-on", StringComparison.Ordinal);
+    var op = profiled.StartsWith("read", StringComparison.Ordinal) ? read : search;
+    await WarmUpAsync(op);
+    Console.WriteLine($"profiling: {profiled} for 30 s, pid {Environment.ProcessId}");
     var (methods, jitTime) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
-    Console.WriteLine($"  {await Phase(secured ? httpOn : httpOff, read, 30, drainAudit: secured):F0} ops/s");
+    Console.WriteLine($"  {await Phase(secured ? httpOn : httpOff, op, 30, drainAudit: secured):F0} ops/s");
     Console.WriteLine($"  JIT meanwhile: {System.Runtime.JitInfo.GetCompiledMethodCount() - methods} methods, {(System.Runtime.JitInfo.GetCompilationTime() - jitTime).TotalMilliseconds:F0} ms");
     return 0;
 }
