@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using FhirCoordGateway.Core.Storage;
 using FhirCoordGateway.Delivery;
 using FhirCoordGateway.Delivery.Jobs;
@@ -10,9 +11,10 @@ using FhirTask = Hl7.Fhir.Model.Task;
 namespace FhirCoordGateway.EndToEnd.Tests;
 
 /// <summary>
-/// How routing queues a change-feed batch's deliveries (docs/adr/0017): all of its Tasks made, then shared out
-/// round-robin into at most <c>Delivery:JobsPerBatch</c> jobs. The gateway runs no change feed of its own here, so the
-/// test hands the batch to the routing consumer itself, with a queue that records what it is given.
+/// How routing queues a change-feed batch's deliveries (docs/adr/0017): the documents are shared out round-robin into
+/// at most <c>Delivery:RoutingParallelism</c> lanes, each making its Tasks and queueing them as one job. The gateway runs
+/// no change feed of its own here, so the test hands the batch to the routing consumer itself, with a queue that records
+/// what it is given.
 /// </summary>
 public sealed class DeliveryBatchingTests : IClassFixture<DeliveryBatchingTests.Gateway>
 {
@@ -53,33 +55,49 @@ public sealed class DeliveryBatchingTests : IClassFixture<DeliveryBatchingTests.
             .Entry.Select(e => (FhirTask)e.Resource).ToList();
         Assert.Equal(5, tasks.Count);
         Assert.All(tasks, t => Assert.Equal(FhirTask.TaskStatus.Ready, t.Status));
-        Assert.Equal([3, 2], queue.Jobs.Select(j => j.Count));
-        Assert.Equal(tasks.Select(t => t.Id).Order(), queue.Jobs.SelectMany(j => j).Order());
-        // Round-robin: the first job holds the first, third and fifth documents' deliveries.
+        var jobs = queue.Jobs.OrderByDescending(j => j.Count).ToList();
+        Assert.Equal([3, 2], jobs.Select(j => j.Count));
+        Assert.Equal(tasks.Select(t => t.Id).Order(), jobs.SelectMany(j => j).Order());
+        // Round-robin: one lane had the first, third and fifth documents, in that order.
         Assert.Equal(
             documents.Where((_, i) => i % 2 == 0).Select(d => tasks.Single(t => t.Focus.Reference == $"DocumentReference/{d.Id}").Id),
-            queue.Jobs[0]);
+            jobs[0]);
+    }
+
+    [Fact]
+    public async Task A_batch_without_new_documents_is_handled_without_queueing_anything()
+    {
+        var queue = new RecordingQueue();
+        var routing = ActivatorUtilities.CreateInstance<DocumentRoutingConsumer>(_gateway.Factory.Services, queue);
+
+        // Most feed batches under load hold only delivery Task versions; one that failed would stall the feed (error pause).
+        await routing.HandleAsync(
+            [new ChangeEntry(new ChangeFeedPosition(1, 1), "Task", "dlv-1", 2, ChangeOperation.Update, DateTimeOffset.UtcNow)],
+            CancellationToken.None);
+
+        Assert.Empty(queue.Jobs);
     }
 
     private sealed class RecordingQueue : IDeliveryQueue
     {
-        public List<IReadOnlyList<string>> Jobs { get; } = [];
+        // Lanes queue concurrently.
+        public ConcurrentQueue<IReadOnlyList<string>> Jobs { get; } = [];
 
-        public void Enqueue(string taskId) => Jobs.Add([taskId]);
+        public void Enqueue(string taskId) => Jobs.Enqueue([taskId]);
 
-        public void EnqueueAll(IReadOnlyList<string> taskIds) => Jobs.Add(taskIds);
+        public void EnqueueAll(IReadOnlyList<string> taskIds) => Jobs.Enqueue(taskIds);
 
         public void Schedule(string taskId, TimeSpan delay) => throw new InvalidOperationException("routing schedules nothing");
     }
 
-    /// <summary>A gateway with the shared-record channel only and two jobs per routing batch; no change feed or job server.</summary>
+    /// <summary>A gateway with the shared-record channel only and two routing lanes; no change feed or job server.</summary>
     public sealed class Gateway : IDisposable
     {
         public GatewayFactory Factory { get; } = GatewayFactory.With(
             new Dictionary<string, string>
             {
                 ["ConnectionStrings:Fhir"] = GatewayFactory.OwnDatabase("delivery_batching"),
-                ["Delivery:JobsPerBatch"] = "2",
+                ["Delivery:RoutingParallelism"] = "2",
             },
             services => services.AddSingleton<ISharedRecordConnector>(new DeliveryRoutingTests.RecordingSharedRecord()));
 

@@ -17,17 +17,12 @@ public sealed class DeliveryOptions
 
     public RetryPolicy Retry { get; set; } = new();
 
-    /// <summary>How many documents of a change-feed batch are routed at the same time.</summary>
-    [Range(1, 64)]
-    public int RoutingParallelism { get; set; } = 8;
-
     /// <summary>
-    /// Into how many Hangfire jobs at most the new deliveries of one change-feed batch are shared out (docs/adr/0017):
-    /// as many as the default number of Hangfire workers, so a busy gateway still attempts that many at a time while each
-    /// job's own cost is shared by several deliveries.
+    /// In how many lanes a change-feed batch is routed at the same time; each lane makes its documents' Tasks in one
+    /// transaction and queues them as one Hangfire job (docs/adr/0017).
     /// </summary>
     [Range(1, 64)]
-    public int JobsPerBatch { get; set; } = 8;
+    public int RoutingParallelism { get; set; } = 8;
 }
 
 public sealed class RouteRule

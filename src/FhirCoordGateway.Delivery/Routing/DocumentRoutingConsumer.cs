@@ -23,23 +23,34 @@ public sealed class DocumentRoutingConsumer(
 
     public async Task HandleAsync(IReadOnlyList<ChangeEntry> entries, CancellationToken ct)
     {
-        // Documents are independent of each other, so their targets are worked out several at a time (one at a time, the
-        // reads capped the pipeline at about 40 documents/s, docs/BENCHMARKS.md); the Tasks of the whole batch are then
-        // made in one transaction and queued once committed, several to a job (docs/adr/0017).
+        // Documents are independent of each other, so a batch is routed in several lanes at once (one document at a time,
+        // the reads capped the pipeline at about 40 documents/s, docs/BENCHMARKS.md). Each lane takes every n-th document,
+        // makes their Tasks in one transaction and queues those still ready as one job (docs/adr/0017).
         var documents = entries.Where(e => e is { ResourceType: "DocumentReference", Operation: ChangeOperation.Create }).ToList();
-        var planned = new IReadOnlyList<FhirTask>[documents.Count];
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, documents.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = options.Value.RoutingParallelism, CancellationToken = ct },
-            async (i, token) => planned[i] = await PlanAsync(documents[i], token));
-
-        var deliveries = await tracker.EnsureAllAsync([.. planned.SelectMany(p => p)], ct);
-        var ready = deliveries.Where(d => d.Delivery.Task.Status == FhirTask.TaskStatus.Ready).Select(d => d.Delivery.Task.Id!).ToList();
-        // Shared out round-robin, so that each job holds documents of the whole batch and the jobs end at about the same time.
-        var jobs = Math.Min(ready.Count, options.Value.JobsPerBatch);
-        for (var j = 0; j < jobs; j++)
+        if (documents.Count == 0)
         {
-            queue.EnqueueAll([.. ready.Where((_, i) => i % jobs == j)]);
+            return;
+        }
+
+        var lanes = Math.Min(documents.Count, options.Value.RoutingParallelism);
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, lanes),
+            new ParallelOptions { MaxDegreeOfParallelism = lanes, CancellationToken = ct },
+            async (lane, token) => await RouteAsync([.. documents.Where((_, i) => i % lanes == lane)], token));
+    }
+
+    private async Task RouteAsync(IReadOnlyList<ChangeEntry> documents, CancellationToken ct)
+    {
+        var planned = new List<FhirTask>();
+        foreach (var document in documents)
+        {
+            planned.AddRange(await PlanAsync(document, ct));
+        }
+
+        var deliveries = await tracker.EnsureAllAsync(planned, ct);
+        if (deliveries.Where(d => d.Delivery.Task.Status == FhirTask.TaskStatus.Ready).Select(d => d.Delivery.Task.Id!).ToList() is { Count: > 0 } ready)
+        {
+            queue.EnqueueAll(ready);
         }
 
         foreach (var (delivery, _) in deliveries.Where(d => d.Created))
