@@ -12,7 +12,7 @@ namespace FhirCoordGateway.Delivery.Routing;
 /// <summary>
 /// The outbox dispatcher of documents: for every DocumentReference created (a new document, or a
 /// replacement, which MHD makes a new DocumentReference with relatesTo), it records one delivery Task per
-/// target and queues its job. Replaying an entry after a crash finds the Tasks already made (their ids follow
+/// target and queues it for delivery (a routing lane's Tasks in one job, docs/adr/0017). Replaying an entry after a crash finds the Tasks already made (their ids follow
 /// from the document and target) and only re-queues those still waiting.
 /// </summary>
 public sealed class DocumentRoutingConsumer(
