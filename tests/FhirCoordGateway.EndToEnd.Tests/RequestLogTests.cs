@@ -35,6 +35,27 @@ public sealed class RequestLogTests
         Assert.DoesNotContain("Secretname", everything);
     }
 
+    [Fact]
+    public async Task GivenAnotherGatewayStoppedInTheSameProcess_ThenRequestEventsKeepTheirProperties()
+    {
+        var sink = new CollectingSink();
+        using var factory = GatewayFactory.With(s => s.AddSingleton<ILogEventSink>(sink));
+        using var http = factory.CreateClient();
+        using (var other = GatewayFactory.With(_ => { }))
+        {
+            using var started = other.CreateClient();
+        }
+
+        // Serilog's hosting once bound these properties with the static logger, which the stopped gateway made a no-op.
+        var response = await http.SendAsync(Http.Request(HttpMethod.Get, "/fhir/Patient?_count=1", null, ("X-Request-Id", "log-after-stop")));
+
+        response.EnsureSuccessStatusCode();
+        var single = Assert.Single(sink.Events, e => e.MessageTemplate.Text.StartsWith("HTTP ")
+            && e.Properties.TryGetValue("CorrelationId", out var id) && id.ToString() == "\"log-after-stop\"");
+        Assert.Equal("\"Patient\"", single.Properties["ResourceType"].ToString());
+        Assert.Equal("SearchType", single.Properties["Interaction"].ToString());
+    }
+
     private sealed class CollectingSink : ILogEventSink
     {
         public ConcurrentBag<LogEvent> Events { get; } = [];

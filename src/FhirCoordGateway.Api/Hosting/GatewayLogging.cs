@@ -13,7 +13,12 @@ public static class GatewayLogging
 {
     public static void AddGatewayLogging(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSerilog((services, logger) =>
+        // preserveStaticLogger: this host's own logger binds the request-log properties, not the static Log.Logger,
+        // which another host stopping in the same process (tests, benchmarks) replaces with a no-op
+        // (Log.CloseAndFlush): properties set meanwhile were dropped from the request-log event.
+        builder.Services.AddSerilog(Configure, preserveStaticLogger: true);
+
+        void Configure(IServiceProvider services, LoggerConfiguration logger)
         {
             logger.ReadFrom.Configuration(builder.Configuration)
                 .ReadFrom.Services(services)
@@ -27,7 +32,7 @@ public static class GatewayLogging
             {
                 logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {CorrelationId}{NewLine}{Exception}");
             }
-        });
+        }
     }
 
     public static void UseGatewayRequestLogging(this WebApplication app) =>
