@@ -123,6 +123,8 @@ public class GatewayFactory : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
 
+        // Every gateway's events also go to the run's log, which LogScanTests scans at the end.
+        builder.ConfigureServices(s => s.AddSingleton<Serilog.Core.ILogEventSink>(SuiteLog.Instance));
         if (_services is not null)
         {
             builder.ConfigureTestServices(_services);

@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Serilog.Core;
-using Serilog.Events;
 
 namespace FhirCoordGateway.EndToEnd.Tests;
 
@@ -54,12 +52,5 @@ public sealed class RequestLogTests
             && e.Properties.TryGetValue("CorrelationId", out var id) && id.ToString() == "\"log-after-stop\"");
         Assert.Equal("\"Patient\"", single.Properties["ResourceType"].ToString());
         Assert.Equal("SearchType", single.Properties["Interaction"].ToString());
-    }
-
-    private sealed class CollectingSink : ILogEventSink
-    {
-        public ConcurrentBag<LogEvent> Events { get; } = [];
-
-        public void Emit(LogEvent logEvent) => Events.Add(logEvent);
     }
 }

@@ -38,11 +38,7 @@ public sealed class AuditEventFactory(TimeProvider clock)
         Source(json);
 
         json.StartArray("entity");
-        var entities = record.Entities.Distinct().ToList();
-        foreach (var reference in entities)
-        {
-            json.Entity(reference, "2", "System Object");
-        }
+        var entities = json.SystemObjects(record.Entities);
 
         var patient = record.Access?.Patient is { } id ? $"Patient/{id}" : null;
         if (patient is not null)
@@ -85,11 +81,7 @@ public sealed class AuditEventFactory(TimeProvider clock)
         Source(json);
 
         json.StartArray("entity");
-        var entities = record.Entities.Distinct().ToList();
-        foreach (var reference in entities)
-        {
-            json.Entity(reference, "2", "System Object");
-        }
+        var entities = json.SystemObjects(record.Entities);
 
         if (record.Patient is { } patient)
         {

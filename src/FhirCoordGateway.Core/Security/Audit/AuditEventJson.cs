@@ -112,13 +112,19 @@ internal sealed class AuditEventJson
         _json.WriteEndObject();
     }
 
-    /// <summary>An entity named by reference, of the audit-entity-type <paramref name="typeCode"/>.</summary>
-    public void Entity(string reference, string typeCode, string typeDisplay)
+    /// <summary>Each distinct reference as a System Object entity (audit-entity-type 2); returns them.</summary>
+    public IReadOnlyList<string> SystemObjects(IEnumerable<string> references)
     {
-        _json.WriteStartObject();
-        Reference("what", reference, null, null);
-        Coding("type", "http://terminology.hl7.org/CodeSystem/audit-entity-type", typeCode, typeDisplay);
-        _json.WriteEndObject();
+        var distinct = references.Distinct().ToList();
+        foreach (var reference in distinct)
+        {
+            _json.WriteStartObject();
+            Reference("what", reference, null, null);
+            Coding("type", "http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object");
+            _json.WriteEndObject();
+        }
+
+        return distinct;
     }
 
     /// <summary>The patient concerned: a Person entity in the Patient role.</summary>
