@@ -18,8 +18,6 @@ public sealed class SuiteLog : ILogEventSink
     {
     }
 
-    public int Count => _events.Count;
-
     public static string Text(LogEvent e) =>
         e.RenderMessage() + " " + string.Join(" ", e.Properties.Select(p => p.Key + "=" + p.Value)) + " " + e.Exception;
 

@@ -30,7 +30,8 @@ public sealed class AuditEventFactory(TimeProvider clock)
         json.EndArray();
         var action = Action(record.Request?.Interaction);
         var outcome = record.Status < 400 ? "0" : record.Status < 500 ? "4" : "8";
-        var recorded = json.Header(action, clock.GetUtcNow(), outcome, record.Status < 400 ? null : $"HTTP {record.Status}");
+        var recorded = clock.GetUtcNow();
+        json.Header(action, recorded, outcome, record.Status < 400 ? null : $"HTTP {record.Status}");
 
         json.StartArray("agent");
         var agent = Agent(json, record.Access);
@@ -72,7 +73,8 @@ public sealed class AuditEventFactory(TimeProvider clock)
             TransmissionOutcome.WillRetry => "4",
             _ => "8",
         };
-        var recorded = json.Header("R", clock.GetUtcNow(), outcome, record.Error);
+        var recorded = clock.GetUtcNow();
+        json.Header("R", recorded, outcome, record.Error);
 
         json.StartArray("agent");
         json.TransmissionAgent(Dicom, "110153", "Source Role ID", ClientIdSystem, GatewayAgent, "FhirCoordGateway", requestor: true);

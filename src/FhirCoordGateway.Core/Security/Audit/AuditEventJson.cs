@@ -48,14 +48,13 @@ internal sealed class AuditEventJson
         return $"{system}|{code}";
     }
 
-    /// <summary>action, recorded (now, as the SDK writes an instant) and outcome; returns the recorded time.</summary>
-    public DateTimeOffset Header(string action, DateTimeOffset recorded, string outcome, string? outcomeDescription)
+    /// <summary>action, recorded (as the SDK writes an instant) and outcome.</summary>
+    public void Header(string action, DateTimeOffset recorded, string outcome, string? outcomeDescription)
     {
         _json.WriteString("action", action);
         _json.WriteString("recorded", recorded.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", CultureInfo.InvariantCulture));
         _json.WriteString("outcome", outcome);
         WriteIfPresent("outcomeDesc", outcomeDescription);
-        return recorded;
     }
 
     /// <summary>The requesting agent of a request: role as text, who (reference, identifier or display), altId, policies.</summary>
